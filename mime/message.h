@@ -63,6 +63,9 @@ struct Message {
 
   // Raw header lookup for later stages (forward detection, X-Forwarded-For,
   // Resent-*). Names are kept as written; values are raw (undecoded) and unfolded.
+  // Top-level fields only, in wire order (Content-* included). RFC 2047 words
+  // stay encoded, but values are always valid UTF-8: stray 8-bit bytes are
+  // decoded with the body's charset, else windows-1252; NUL ends a value.
   std::vector<std::pair<std::string, std::string>> headers;
   // First value of header `name` (case-insensitive), or nullptr.
   const std::string* Header(std::string_view name) const;

@@ -15,6 +15,8 @@ struct AttachmentRecord {
   std::uint64_t size = 0;
   std::string sha256;
   bool inline_image = false;
+
+  friend bool operator==(const AttachmentRecord&, const AttachmentRecord&) = default;
 };
 
 // Why a stored message opened or joined no ticket. Stored as a number:
@@ -27,34 +29,36 @@ enum class Disposition : std::uint8_t {
 };
 
 struct MessageRecord {
-  std::uint64_t id = 0;         // allocated by WriteTxn::AllocateMessageId
-  std::string account;          // account name from the config
+  std::uint64_t id = 0;  // allocated by WriteTxn::AllocateMessageId
+  std::string account;   // account name from the config
   // Where the message came from, unique per account:
   //   IMAP:   "imap:" FOLDER "/" UIDVALIDITY "/" UID
   //   replay: "sha256:" HEX   (the same bytes replayed twice are the same message)
   std::string source_key;
-  std::string channel;          // "imap", "replay", "intake", "recovered_forward"
-  std::string message_id;       // without angle brackets, may be empty
+  std::string channel;     // "imap", "replay", "intake", "recovered_forward"
+  std::string message_id;  // without angle brackets, may be empty
   std::string in_reply_to;
   std::vector<std::string> references;
-  std::string raw_sha256;       // key into the raw database
+  std::string raw_sha256;  // key into the raw database
   std::uint64_t raw_size = 0;
   std::uint64_t ticket_id = 0;  // 0 when the message is on no ticket
   Disposition disposition = Disposition::kTicket;
   std::uint8_t classification = 0;  // mime::Classification value
-  std::string reason;           // classification or rejection reason
+  std::string reason;               // classification or rejection reason
   std::vector<std::string> parse_errors;
   std::string from_name;
   std::string from_address;
   std::vector<std::string> to;  // addresses only
   std::vector<std::string> cc;
   std::string subject;
-  std::int64_t date = 0;        // Unix seconds from Date:, 0 when unknown
-  std::int64_t received_at = 0; // when deskmail stored it (Unix seconds)
-  std::string body_text;        // UTF-8
+  std::int64_t date = 0;         // Unix seconds from Date:, 0 when unknown
+  std::int64_t received_at = 0;  // when deskmail stored it (Unix seconds)
+  std::string body_text;         // UTF-8
   std::vector<AttachmentRecord> attachments;
   std::uint64_t outage_id = 0;  // set when recovered from an outage window
   std::string forwarder;        // intake: who forwarded it
+
+  friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
 
 struct TicketRecord {
@@ -67,9 +71,11 @@ struct TicketRecord {
   std::int64_t updated_at = 0;
   std::vector<std::uint64_t> message_ids;  // in arrival order
   std::string status = "open";
-  std::string channel;          // channel of the message that opened it
+  std::string channel;  // channel of the message that opened it
   std::uint64_t outage_id = 0;
   std::string forwarder;
+
+  friend bool operator==(const TicketRecord&, const TicketRecord&) = default;
 };
 
 // Per (account, folder): the last UID committed. Written in the same
@@ -78,6 +84,8 @@ struct Checkpoint {
   std::uint32_t uidvalidity = 0;
   std::uint32_t last_uid = 0;
   std::int64_t updated_at = 0;
+
+  friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
 };
 
 // Append-only change log, exported with `deskmail export --jsonl`.
@@ -86,6 +94,8 @@ struct Event {
   std::int64_t at = 0;
   std::string type;       // "ticket.created", "message.stored", ...
   std::string data_json;  // a JSON object, serialized
+
+  friend bool operator==(const Event&, const Event&) = default;
 };
 
 }  // namespace store

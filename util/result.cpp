@@ -4,16 +4,26 @@ namespace util {
 
 const char* CodeName(Code c) {
   switch (c) {
-    case Code::kOk: return "ok";
-    case Code::kNotFound: return "not found";
-    case Code::kInvalidArgument: return "invalid input";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "I/O error";
-    case Code::kTransient: return "transient";
-    case Code::kAuthRejected: return "auth rejected";
-    case Code::kProtocol: return "protocol error";
-    case Code::kTls: return "TLS error";
-    case Code::kInternal: return "internal error";
+    case Code::kOk:
+      return "ok";
+    case Code::kNotFound:
+      return "not found";
+    case Code::kInvalidArgument:
+      return "invalid input";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIOError:
+      return "I/O error";
+    case Code::kTransient:
+      return "transient";
+    case Code::kAuthRejected:
+      return "auth rejected";
+    case Code::kProtocol:
+      return "protocol error";
+    case Code::kTls:
+      return "TLS error";
+    case Code::kInternal:
+      return "internal error";
   }
   return "unknown";
 }

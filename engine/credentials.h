@@ -1,0 +1,35 @@
+// Where an account's IMAP credentials come from. Secrets never reach a log
+// line or an error message: errors say which source failed, not what it held.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/config.h"
+#include "util/result.h"
+
+namespace engine {
+
+struct Secret {
+  std::string user;
+  std::string value;  // access token or password
+  bool is_token = false;
+};
+
+class CredentialSource {
+ public:
+  virtual ~CredentialSource() = default;
+  // `refresh`: the last value was rejected or expired; get a new one if the
+  // source can (a command is run again, a file re-read).
+  virtual util::Result<Secret> Get(bool refresh) = 0;
+};
+
+// For auth = "password": password_env or password_file. For auth = "xoauth2":
+// access_token_command or access_token_file. kInvalidArgument when the
+// account names no source.
+util::Result<std::unique_ptr<CredentialSource>> MakeCredentialSource(const AccountConfig& a);
+
+// Runs `command` with /bin/sh -c and returns its stdout, trimmed. Exposed for tests.
+util::Result<std::string> RunCommandForSecret(const std::string& command);
+
+}  // namespace engine

@@ -1,0 +1,202 @@
+#include "engine/mailbox.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <vector>
+
+namespace engine {
+namespace {
+
+namespace fs = std::filesystem;
+using util::Code;
+
+util::Status ReadWholeFile(const fs::path& p, std::string& out) {
+  std::FILE* f = std::fopen(p.c_str(), "rb");
+  if (f == nullptr) {
+    return util::Error(Code::kIOError, p.string() + ": " + std::strerror(errno));
+  }
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
+  out.clear();
+  std::error_code ec;
+  auto size = fs::file_size(p, ec);
+  if (!ec) out.reserve(size);
+  char buf[1 << 16];
+  std::size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  if (std::ferror(f)) {
+    return util::Error(Code::kIOError, p.string() + ": read error: " + std::strerror(errno));
+  }
+  return {};
+}
+
+// A list of message files read in order: Maildir, .eml directory, one file.
+class FileListReader : public MailboxReader {
+ public:
+  FileListReader(std::vector<fs::path> files, MailboxFormat format)
+      : files_(std::move(files)), format_(format) {}
+  bool Next(MailboxItem& item) override {
+    if (next_ >= files_.size()) return false;
+    const fs::path& p = files_[next_++];
+    item.name = p.string();
+    item.error = ReadWholeFile(p, item.bytes);
+    if (!item.error.ok()) item.bytes.clear();
+    return true;
+  }
+  std::optional<std::size_t> Count() const override { return files_.size(); }
+  MailboxFormat format() const override { return format_; }
+
+ private:
+  std::vector<fs::path> files_;
+  std::size_t next_ = 0;
+  MailboxFormat format_;
+};
+
+class MboxReader : public MailboxReader {
+ public:
+  MboxReader(std::string path, std::FILE* f) : path_(std::move(path)), f_(f, &std::fclose) {}
+  ~MboxReader() override { std::free(buf_); }
+  MboxReader(const MboxReader&) = delete;
+  MboxReader& operator=(const MboxReader&) = delete;
+  bool Next(MailboxItem& item) override {
+    if (done_) return false;
+    std::string message;
+    // `pending_` holds a "From " separator read at the end of the last call.
+    bool have_separator = !pending_.empty();
+    pending_.clear();
+    std::string line;
+    while (ReadLine(line)) {
+      if (line.rfind("From ", 0) == 0) {
+        if (!have_separator && message.empty()) {  // the file's first separator
+          have_separator = true;
+          continue;
+        }
+        pending_ = line;
+        break;
+      }
+      message += line;
+    }
+    if (pending_.empty()) done_ = true;
+    if (!have_separator && message.empty()) return false;
+    // The line break before a separator belongs to the mbox, not the message.
+    if (EndsWith(message, "\r\n\r\n")) {
+      message.resize(message.size() - 2);
+    } else if (EndsWith(message, "\n\n")) {
+      message.pop_back();
+    }
+    ++index_;
+    item.name = path_ + "#" + std::to_string(index_);
+    item.error = {};
+    if (std::ferror(f_.get())) {
+      item.error = util::Error(Code::kIOError, item.name + ": read error");
+      done_ = true;
+    }
+    item.bytes = MboxrdUnescape(message);
+    return true;
+  }
+  MailboxFormat format() const override { return MailboxFormat::kMbox; }
+
+ private:
+  bool ReadLine(std::string& line) {
+    ssize_t n = ::getline(&buf_, &cap_, f_.get());
+    if (n <= 0) return false;
+    line.assign(buf_, static_cast<std::size_t>(n));
+    return true;
+  }
+  static bool EndsWith(const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  }
+
+  std::string path_;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f_;
+  // getline(3)'s buffer, reused across lines; freed with free(3).
+  char* buf_ = nullptr;
+  std::size_t cap_ = 0;
+  std::string pending_;
+  std::size_t index_ = 0;
+  bool done_ = false;
+};
+
+std::vector<fs::path> SortedFiles(const std::vector<fs::path>& dirs, std::error_code& ec) {
+  std::vector<fs::path> files;
+  for (const auto& d : dirs) {
+    if (!fs::is_directory(d)) continue;
+    for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      const std::string name = it->path().filename().string();
+      if (name.empty() || name[0] == '.') continue;  // .keep, editor files
+      if (it->is_regular_file(ec)) files.push_back(it->path());
+    }
+    if (ec) return {};
+  }
+  // Maildir names start with the delivery time: name order is arrival order.
+  std::sort(files.begin(), files.end(),
+            [](const fs::path& a, const fs::path& b) { return a.filename() < b.filename(); });
+  return files;
+}
+
+}  // namespace
+
+const char* MailboxFormatName(MailboxFormat f) {
+  switch (f) {
+    case MailboxFormat::kMaildir:
+      return "Maildir";
+    case MailboxFormat::kEmlDir:
+      return "directory of .eml files";
+    case MailboxFormat::kMbox:
+      return "mbox";
+    case MailboxFormat::kMessageFile:
+      return "message file";
+  }
+  return "?";
+}
+
+std::string MboxrdUnescape(std::string_view m) {
+  std::string out;
+  out.reserve(m.size());
+  std::size_t pos = 0;
+  while (pos < m.size()) {
+    std::size_t eol = m.find('\n', pos);
+    std::size_t end = eol == std::string_view::npos ? m.size() : eol + 1;
+    std::string_view line = m.substr(pos, end - pos);
+    std::size_t gt = 0;
+    while (gt < line.size() && line[gt] == '>') ++gt;
+    if (gt > 0 && line.substr(gt, 5) == "From ") line.remove_prefix(1);
+    out.append(line);
+    pos = end;
+  }
+  return out;
+}
+
+util::Result<std::unique_ptr<MailboxReader>> OpenMailbox(const std::string& path) {
+  std::error_code ec;
+  fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    return util::Error(Code::kNotFound, path + ": no such file or directory");
+  }
+  if (fs::is_directory(st)) {
+    fs::path dir(path);
+    bool maildir = fs::is_directory(dir / "cur") || fs::is_directory(dir / "new");
+    auto files = maildir ? SortedFiles({dir / "cur", dir / "new"}, ec) : SortedFiles({dir}, ec);
+    if (ec) return util::Error(Code::kIOError, path + ": " + ec.message());
+    return std::unique_ptr<MailboxReader>(std::make_unique<FileListReader>(
+        std::move(files), maildir ? MailboxFormat::kMaildir : MailboxFormat::kEmlDir));
+  }
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return util::Error(Code::kIOError, path + ": " + std::strerror(errno));
+  char head[5] = {};
+  std::size_t n = std::fread(head, 1, sizeof head, f);
+  if (n == 5 && std::memcmp(head, "From ", 5) == 0) {
+    std::rewind(f);
+    return std::unique_ptr<MailboxReader>(std::make_unique<MboxReader>(path, f));
+  }
+  std::fclose(f);
+  return std::unique_ptr<MailboxReader>(
+      std::make_unique<FileListReader>(std::vector<fs::path>{path}, MailboxFormat::kMessageFile));
+}
+
+}  // namespace engine

@@ -1,0 +1,121 @@
+// deskmail: the command line. Parsing and dispatch only; each command lives
+// in its own cmd_*.cpp.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "engine/cli.h"
+#include "mime/message.h"
+
+namespace {
+
+void SetupLogging(const std::string& level) {
+  auto logger = spdlog::stderr_color_mt("deskmail");
+  logger->set_pattern("deskmail: %^%l%$: %v");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(level));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace engine;
+  CLI::App app{"deskmail: support mailboxes to helpdesk tickets, without losing mail"};
+  app.set_version_flag("--version", "deskmail 0.1.0");
+  app.require_subcommand(1);
+
+  std::string config_path, data_dir, log_level;
+  app.add_option("--config", config_path, "TOML config (default ./deskmail.toml when present)");
+  app.add_option("--data-dir", data_dir,
+                 "LMDB store directory (default: config, else ./deskmail-data)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+
+  RunArgs run;
+  auto* c_run = app.add_subcommand("run", "poll every configured account (IDLE where offered)");
+  c_run->add_flag("--once", run.once, "one pass over every account, then exit");
+
+  ReplayArgs replay;
+  auto* c_replay =
+      app.add_subcommand("replay", "feed a Maildir, mbox or .eml directory through the pipeline");
+  c_replay
+      ->add_option("PATH", replay.path, "Maildir, mbox, directory of .eml files, or one message")
+      ->required();
+  c_replay->add_option("--account", replay.account, "account name the mail belongs to")->required();
+  c_replay->add_flag("-q,--quiet", replay.quiet, "no progress bar, no summary");
+
+  TicketsArgs tickets;
+  auto* c_tickets = app.add_subcommand("tickets", "list or show tickets");
+  c_tickets->add_option("ACTION", tickets.action, "list | show | summary")
+      ->check(CLI::IsMember({"list", "show", "summary"}));
+  c_tickets->add_option("ID", tickets.id, "ticket id (show)");
+  c_tickets->add_flag("--json", tickets.json, "JSON output");
+  c_tickets->add_flag("--unprocessable", tickets.unprocessable,
+                      "list mail that could not be parsed");
+  c_tickets->add_flag("--ignored", tickets.ignored, "list auto-replies, bounces and bulk mail");
+  c_tickets->add_option("--account", tickets.account, "only this account");
+
+  std::string inspect_file;
+  bool inspect_json = false;
+  auto* c_inspect = app.add_subcommand("inspect", "parse one message file and print the result");
+  c_inspect->add_option("FILE", inspect_file, "an RFC 5322 message")->required();
+  c_inspect->add_flag("--json", inspect_json, "JSON output (the documented contract)");
+
+  std::uint64_t since = 0;
+  bool jsonl = false;
+  auto* c_export = app.add_subcommand("export", "export the event log");
+  c_export->add_flag("--jsonl", jsonl, "one JSON object per line")->required();
+  c_export->add_option("--since", since, "only events after this sequence number");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  // Config: --config, else ./deskmail.toml when present, else defaults.
+  Context ctx;
+  if (config_path.empty() && std::filesystem::exists("deskmail.toml"))
+    config_path = "deskmail.toml";
+  if (!config_path.empty()) {
+    auto cfg = LoadConfig(config_path);
+    if (!cfg.ok()) {
+      PrintError(cfg.status().message());
+      return kExitUsage;
+    }
+    ctx.config = std::move(cfg).value();
+  }
+  SetupLogging(!log_level.empty() ? log_level : ctx.config.log_level);
+  for (const auto& w : ctx.config.warnings) spdlog::warn("{}: {}", ctx.config.path, w);
+  if (!ctx.clock.override_error().empty()) {
+    PrintError(ctx.clock.override_error());
+    return kExitUsage;
+  }
+  ctx.data_dir = !data_dir.empty()              ? data_dir
+                 : !ctx.config.data_dir.empty() ? ctx.config.data_dir
+                                                : "deskmail-data";
+  mime::Init();
+
+  if (*c_run) return CmdRun(ctx, run);
+  if (*c_replay) return CmdReplay(ctx, replay);
+  if (*c_tickets) {
+    if (tickets.action == "summary") return CmdSummary(ctx, tickets.json);
+    if (tickets.action == "show" && tickets.id == 0) {
+      PrintError("tickets show: a ticket ID is required");
+      return kExitUsage;
+    }
+    return CmdTickets(ctx, tickets);
+  }
+  if (*c_inspect) return CmdInspect(inspect_file, inspect_json);
+  if (*c_export) return CmdExport(ctx, since, jsonl);
+  return kExitUsage;
+}

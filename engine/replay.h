@@ -1,0 +1,51 @@
+// Feeds a mailbox on disk through the same pipeline as fetched mail:
+// parallel parsing, then one write transaction per batch (group commit).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "engine/mailbox.h"
+#include "recovery/ingest.h"
+#include "store/store.h"
+#include "util/clock.h"
+
+namespace engine {
+
+struct ReplayOptions {
+  std::string account;
+  std::string channel = "replay";
+  std::size_t batch_size = 256;
+  unsigned workers = 0;  // parse threads; 0 = one per core
+};
+
+struct ReplayStats {
+  std::uint64_t inputs = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t new_tickets = 0;
+  std::uint64_t threaded = 0;
+  std::uint64_t ignored = 0;
+  std::uint64_t unprocessable = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t unreadable = 0;     // could not be read, or 0 bytes: nothing stored
+  std::uint64_t with_warnings = 0;  // stored, but the parser noted damage
+  std::map<std::string, std::uint64_t> ignored_by_reason;  // "auto-reply" -> n
+  std::uint64_t stored() const { return new_tickets + threaded + ignored + unprocessable; }
+};
+
+// Called once per input that needs the operator's attention: unreadable,
+// empty, unprocessable, or parsed with damage. `what` is one line.
+using ProblemFn = std::function<void(const std::string& input, const std::string& what)>;
+// Called after each batch with (inputs done, total if known).
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
+
+// Errors returned are store failures (the batch in flight is not committed;
+// earlier batches are). Per-message problems go to `problem`.
+util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
+                                 const ReplayOptions& opts, const recovery::IngestOptions& ingest,
+                                 const util::Clock& clock, const ProblemFn& problem,
+                                 const ProgressFn& progress = {});
+
+}  // namespace engine

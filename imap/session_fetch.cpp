@@ -1,0 +1,205 @@
+// UID FETCH: planning by size, then bodies in bounded batches.
+#include <algorithm>
+#include <map>
+
+#include "imap/detail/session_impl.h"
+#include "imap/session.h"
+
+namespace imap {
+namespace {
+
+using detail::FetchListPtr;
+using detail::FetchTypePtr;
+using detail::SetPtr;
+
+// libetpan keeps the zone as signed hhmm (e.g. -0130 -> -130).
+std::chrono::sys_seconds ToSysSeconds(const mailimap_date_time& dt) {
+  using namespace std::chrono;
+  const year_month_day ymd{year(dt.dt_year), month(static_cast<unsigned>(dt.dt_month)),
+                           day(static_cast<unsigned>(dt.dt_day))};
+  const int zone_abs = dt.dt_zone < 0 ? -dt.dt_zone : dt.dt_zone;
+  const int offset_min = (dt.dt_zone < 0 ? -1 : 1) * ((zone_abs / 100) * 60 + zone_abs % 100);
+  return sys_days(ymd) + hours(dt.dt_hour) + minutes(dt.dt_min) + seconds(dt.dt_sec) -
+         minutes(offset_min);
+}
+
+std::string FlagName(const mailimap_flag* f) {
+  switch (f->fl_type) {
+    case MAILIMAP_FLAG_ANSWERED:
+      return "\\Answered";
+    case MAILIMAP_FLAG_FLAGGED:
+      return "\\Flagged";
+    case MAILIMAP_FLAG_DELETED:
+      return "\\Deleted";
+    case MAILIMAP_FLAG_SEEN:
+      return "\\Seen";
+    case MAILIMAP_FLAG_DRAFT:
+      return "\\Draft";
+    case MAILIMAP_FLAG_KEYWORD:
+      return f->fl_data.fl_keyword != nullptr ? f->fl_data.fl_keyword : "";
+    case MAILIMAP_FLAG_EXTENSION:
+      return f->fl_data.fl_extension != nullptr ? std::string("\\") + f->fl_data.fl_extension : "";
+  }
+  return {};
+}
+
+struct Parsed {
+  FetchedMessage msg;
+  bool has_uid = false;
+  bool has_body = false;
+};
+
+// Folds one FETCH response into `out` (a server may split attributes of one
+// message over several FETCH responses).
+void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out) {
+  Parsed p;
+  for (clistiter* it = clist_begin(att->att_list); it != nullptr; it = clist_next(it)) {
+    auto* item = static_cast<mailimap_msg_att_item*>(clist_content(it));
+    if (item->att_type == MAILIMAP_MSG_ATT_ITEM_DYNAMIC && item->att_data.att_dyn != nullptr &&
+        item->att_data.att_dyn->att_list != nullptr) {
+      for (clistiter* f = clist_begin(item->att_data.att_dyn->att_list); f != nullptr;
+           f = clist_next(f)) {
+        auto* ff = static_cast<mailimap_flag_fetch*>(clist_content(f));
+        if (ff->fl_type == MAILIMAP_FLAG_FETCH_RECENT) {
+          p.msg.flags.emplace_back("\\Recent");
+        } else if (ff->fl_type == MAILIMAP_FLAG_FETCH_OTHER && ff->fl_flag != nullptr) {
+          if (auto name = FlagName(ff->fl_flag); !name.empty())
+            p.msg.flags.push_back(std::move(name));
+        }
+      }
+      continue;
+    }
+    if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC || item->att_data.att_static == nullptr)
+      continue;
+    const mailimap_msg_att_static* st = item->att_data.att_static;
+    switch (st->att_type) {
+      case MAILIMAP_MSG_ATT_UID:
+        p.msg.uid = st->att_data.att_uid;
+        p.has_uid = true;
+        break;
+      case MAILIMAP_MSG_ATT_RFC822_SIZE:
+        p.msg.size = st->att_data.att_rfc822_size;
+        break;
+      case MAILIMAP_MSG_ATT_INTERNALDATE:
+        if (st->att_data.att_internal_date != nullptr) {
+          p.msg.internal_date = ToSysSeconds(*st->att_data.att_internal_date);
+        }
+        break;
+      case MAILIMAP_MSG_ATT_BODY_SECTION:
+        if (st->att_data.att_body_section != nullptr) {
+          const auto* sec = st->att_data.att_body_section;
+          p.msg.raw.assign(sec->sec_body_part != nullptr ? sec->sec_body_part : "",
+                           sec->sec_length);
+          p.has_body = true;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  if (!p.has_uid) return;  // unsolicited FETCH (e.g. flag change) without UID
+  Parsed& slot = out[p.msg.uid];
+  slot.has_uid = true;
+  slot.msg.uid = p.msg.uid;
+  if (p.msg.size != 0) slot.msg.size = p.msg.size;
+  if (p.msg.internal_date.time_since_epoch().count() != 0)
+    slot.msg.internal_date = p.msg.internal_date;
+  if (!p.msg.flags.empty()) slot.msg.flags = std::move(p.msg.flags);
+  if (p.has_body) {
+    slot.msg.raw = std::move(p.msg.raw);
+    slot.has_body = true;
+  }
+}
+
+FetchTypePtr MakeFetchType(bool with_body) {
+  FetchTypePtr ft(mailimap_fetch_type_new_fetch_att_list_empty());
+  if (!ft) return nullptr;
+  auto add = [&](mailimap_fetch_att* a) {
+    return a != nullptr &&
+           mailimap_fetch_type_new_fetch_att_list_add(ft.get(), a) == MAILIMAP_NO_ERROR;
+  };
+  bool ok = add(mailimap_fetch_att_new_uid()) && add(mailimap_fetch_att_new_rfc822_size());
+  if (ok && with_body) {
+    mailimap_section* whole = mailimap_section_new(nullptr);  // BODY.PEEK[]: does not set \Seen
+    ok = add(mailimap_fetch_att_new_flags()) && add(mailimap_fetch_att_new_internaldate()) &&
+         whole != nullptr && add(mailimap_fetch_att_new_body_peek_section(whole));
+  }
+  return ok ? std::move(ft) : nullptr;
+}
+
+util::Status OutOfMemory(Session::Impl& s) {
+  return s.Fail(
+      Error{ErrorClass::kTransient, Scope::kAccount, "out of memory building a command", {}});
+}
+
+}  // namespace
+
+util::Result<std::vector<UidSize>> Session::ListFrom(uint32_t from_uid) {
+  Impl& s = *impl_;
+  if (auto st = s.CheckSelected(false); !st.ok()) return st;
+  from_uid = std::max<uint32_t>(from_uid, 1);  // UID 0 does not exist; "0:*" is BAD
+  std::vector<UidSize> out;
+  // Some servers answer "n:*" on an empty folder with NO or BAD.
+  if (s.imap->imap_selection_info != nullptr && s.imap->imap_selection_info->sel_exists == 0)
+    return out;
+  SetPtr set(mailimap_set_new_interval(from_uid, 0));  // 0 is "*"
+  FetchTypePtr ft = MakeFetchType(false);
+  if (!set || !ft) return OutOfMemory(s);
+  clist* raw = nullptr;
+  int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
+  FetchListPtr list(raw);
+  if (r != MAILIMAP_NO_ERROR)
+    return s.FailEtpan(r, Scope::kFolder, "UID FETCH " + std::to_string(from_uid) + ":*");
+  std::map<uint32_t, Parsed> parsed;
+  for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_next(it)) {
+    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed);
+  }
+  for (auto& [uid, p] : parsed) {
+    // "n:*" always includes the highest UID, even when it is below n.
+    if (uid >= from_uid) out.push_back({uid, p.msg.size});
+  }
+  return out;
+}
+
+util::Result<std::vector<FetchedMessage>> Session::FetchMessages(std::span<const uint32_t> uids) {
+  Impl& s = *impl_;
+  if (auto st = s.CheckSelected(false); !st.ok()) return st;
+  std::vector<FetchedMessage> out;
+  if (uids.empty()) return out;
+  SetPtr set = detail::MakeUidSet(uids);
+  FetchTypePtr ft = MakeFetchType(true);
+  if (!set || !ft) return OutOfMemory(s);
+  clist* raw = nullptr;
+  int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
+  FetchListPtr list(raw);
+  if (r != MAILIMAP_NO_ERROR)
+    return s.FailEtpan(r, Scope::kMessage, "UID FETCH " + FormatUidSet(uids));
+  std::map<uint32_t, Parsed> parsed;
+  for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_next(it)) {
+    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed);
+  }
+  list.reset();  // bodies are copied out; release libetpan's copy early
+  std::vector<uint32_t> wanted(uids.begin(), uids.end());
+  std::sort(wanted.begin(), wanted.end());
+  for (auto& [uid, p] : parsed) {
+    if (p.has_body && std::binary_search(wanted.begin(), wanted.end(), uid))
+      out.push_back(std::move(p.msg));
+  }
+  return out;
+}
+
+util::Status Session::FetchBatch(uint32_t from_uid, const BatchLimits& limits,
+                                 const FetchCallback& on_message) {
+  auto plan = ListFrom(from_uid);
+  if (!plan) return plan.status();
+  for (const std::vector<uint32_t>& batch : PlanBatches(std::move(*plan), limits)) {
+    auto messages = FetchMessages(batch);
+    if (!messages) return messages.status();
+    for (FetchedMessage& m : *messages) {
+      if (auto st = on_message(std::move(m)); !st.ok()) return st;
+    }
+  }
+  return util::Status::Ok();
+}
+
+}  // namespace imap

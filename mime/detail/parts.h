@@ -1,0 +1,52 @@
+// Walks a GMime MIME tree into Message body/attachments. Internal to mime/.
+#pragma once
+
+#include <gmime/gmime.h>
+
+#include <string>
+#include <string_view>
+
+#include "mime/message.h"
+
+namespace mime::detail {
+
+class PartWalker {
+ public:
+  // `out` must outlive the walker.
+  PartWalker(const ParseOptions& opts, Message* out) : opts_(opts), out_(out) {}
+
+  // Fills body_text (text/plain only), body_html, attachments and
+  // attached_messages; limits and damage go to parse_errors.
+  void Walk(GMimeObject* top) { Visit(top, 0, false); }
+
+  // After body_html is final: image attachments whose Content-ID the HTML
+  // references as cid: are inline images.
+  void MarkReferencedImages();
+
+  // Charset label of the first text body part ("" when none): the best
+  // guess for 8-bit bytes in headers.
+  const std::string& body_charset() const { return body_charset_; }
+
+ private:
+  void Visit(GMimeObject* obj, std::size_t depth, bool in_alternative);
+  void Leaf(GMimePart* part, bool in_alternative);
+  void EmbeddedMessage(GMimeMessagePart* mp);
+  void AddAttachment(GMimePart* part, const std::string& content_type, std::string_view bytes);
+  // Transfer-decoded bytes of the part in *view, which points into *storage
+  // or into the parser's stream (valid while the GMime message lives). Bad
+  // base64 is noted.
+  void DecodedBytes(GMimePart* part, const std::string& content_type, std::string* storage,
+                    std::string_view* view);
+  void Note(std::string error);
+
+  const ParseOptions& opts_;
+  Message* out_;
+  std::size_t parts_ = 0;
+  bool parts_limit_hit_ = false;
+  bool depth_limit_hit_ = false;
+  bool have_plain_ = false;
+  bool have_html_ = false;
+  std::string body_charset_;
+};
+
+}  // namespace mime::detail

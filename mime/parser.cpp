@@ -1,0 +1,193 @@
+// mime::Parse: GMime does the MIME structure, RFC 2047/2231 and address
+// parsing; this file walks the tree into a mime::Message.
+#include <gmime/gmime.h>
+#include <libxml/parser.h>
+
+#include <mutex>
+#include <string>
+
+#include "mime/charset.h"
+#include "mime/classify.h"
+#include "mime/detail/glib_ptr.h"
+#include "mime/detail/headers.h"
+#include "mime/detail/parts.h"
+#include "mime/html_text.h"
+#include "mime/message.h"
+
+namespace mime {
+namespace {
+
+// GMime reports damage through g_warning/g_critical too; the parser warning
+// callback already records it per message, so the global noise is dropped
+// instead of reaching stderr of a daemon.
+void DropLog(const gchar*, GLogLevelFlags, const gchar*, gpointer) {}
+
+constexpr std::size_t kMaxParseErrors = 64;
+
+const char* WarningText(GMimeParserWarning code) {
+  switch (code) {
+    case GMIME_WARN_DUPLICATED_HEADER:
+      return "duplicated header";
+    case GMIME_WARN_DUPLICATED_PARAMETER:
+      return "duplicated parameter";
+    case GMIME_WARN_UNENCODED_8BIT_HEADER:
+      return "unencoded 8-bit header";
+    case GMIME_WARN_INVALID_CONTENT_TYPE:
+      return "invalid Content-Type";
+    case GMIME_WARN_INVALID_RFC2047_HEADER_VALUE:
+      return "invalid RFC 2047 header value";
+    case GMIME_WARN_MALFORMED_MULTIPART:
+      return "malformed multipart";
+    case GMIME_WARN_TRUNCATED_MESSAGE:
+      return "truncated message";
+    case GMIME_WARN_MALFORMED_MESSAGE:
+      return "malformed message";
+    case GMIME_CRIT_INVALID_HEADER_NAME:
+      return "invalid header name";
+    case GMIME_CRIT_CONFLICTING_HEADER:
+      return "conflicting header";
+    case GMIME_CRIT_CONFLICTING_PARAMETER:
+      return "conflicting parameter";
+    case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
+      return "multipart without boundary";
+    case GMIME_WARN_INVALID_PARAMETER:
+      return "invalid parameter";
+    case GMIME_WARN_INVALID_ADDRESS_LIST:
+      return "invalid address list";
+    case GMIME_CRIT_NESTING_OVERFLOW:
+      return "MIME nesting too deep";
+    case GMIME_WARN_PART_WITHOUT_CONTENT:
+      return "part without content";
+    case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
+      return "part without headers or content";
+  }
+  return "parser warning";
+}
+
+// Collects GMime's parser warnings for one Parse() call. Declared before any
+// GMime object in Parse(): cloned parser options inside the message point here.
+struct WarningSink {
+  std::vector<std::string> errors;
+  bool overflow = false;
+};
+
+void OnWarning(gint64 offset, GMimeParserWarning code, const gchar* item, gpointer user_data) {
+  auto* sink = static_cast<WarningSink*>(user_data);
+  // Repeated 8-bit header warnings on one message say nothing new.
+  if (sink->errors.size() >= kMaxParseErrors) {
+    sink->overflow = true;
+    return;
+  }
+  std::string e = WarningText(code);
+  if (item != nullptr && *item != 0) {
+    std::string it = ToUtf8(item, "utf-8");
+    if (it.size() > 80) it.resize(80);
+    e += ": " + it;
+  }
+  if (offset >= 0) e += " (at byte " + std::to_string(offset) + ")";
+  for (const std::string& seen : sink->errors)
+    if (seen == e) return;
+  sink->errors.push_back(std::move(e));
+}
+
+void TruncateUtf8(std::string* s, std::size_t max) {
+  if (s->size() <= max) return;
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>((*s)[cut]) & 0xC0) == 0x80) --cut;
+  s->resize(cut);
+}
+
+std::string Lower(const char* s) {
+  std::string out = s != nullptr ? s : "";
+  for (char& c : out) c = g_ascii_tolower(c);
+  return out;
+}
+
+TopLevelType TopType(GMimeMessage* m) {
+  TopLevelType t;
+  GMimeObject* part = g_mime_message_get_mime_part(m);
+  if (part == nullptr) return t;
+  GMimeContentType* ct = g_mime_object_get_content_type(part);
+  if (ct == nullptr) return t;
+  detail::GCharPtr mt(g_mime_content_type_get_mime_type(ct));
+  t.mime_type = Lower(mt.get());
+  t.report_type = Lower(g_mime_content_type_get_parameter(ct, "report-type"));
+  return t;
+}
+
+// Fallback charsets for 8-bit header bytes: UTF-8 first, then the charset the
+// sender used for the body (the usual legacy-mail habit), then windows-1252.
+void SetFallbackCharsets(GMimeParserOptions* opts, const std::string& body_charset) {
+  std::string hint = Lower(body_charset.c_str());
+  const bool useful = !hint.empty() && hint != "utf-8" && hint != "us-ascii" &&
+                      hint != "windows-1252" && hint != "iso-8859-1";
+  const char* list[] = {"UTF-8", useful ? hint.c_str() : "windows-1252",
+                        useful ? "windows-1252" : nullptr, nullptr};
+  g_mime_parser_options_set_fallback_charsets(opts, list);  // copies the strings
+}
+
+}  // namespace
+
+void Init() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    g_mime_init();
+    xmlInitParser();
+    for (const char* domain : {"GMime", "gmime"})
+      g_log_set_handler(
+          domain,
+          static_cast<GLogLevelFlags>(G_LOG_LEVEL_MASK | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION),
+          DropLog, nullptr);
+  });
+}
+
+util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
+  if (raw.empty()) return util::Error(util::Code::kInvalidArgument, "empty message");
+  Init();
+
+  WarningSink sink;
+  detail::ParserOptionsPtr popts(g_mime_parser_options_new());
+  g_mime_parser_options_set_warning_callback(popts.get(), OnWarning, &sink);
+  SetFallbackCharsets(popts.get(), "");
+
+  // One copy into GMime's memory stream; parts then stay substreams of it
+  // (persist-stream), so part contents are not copied again until decoded.
+  detail::GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  detail::GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
+  g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
+  detail::GObjectPtr<GMimeMessage> gm(g_mime_parser_construct_message(parser.get(), popts.get()));
+  if (!gm || detail::TopLevelHeaderCount(gm.get()) == 0)
+    return util::Error(util::Code::kInvalidArgument, "no header field found: not a message");
+
+  Message msg;
+  detail::PartWalker walker(opts, &msg);
+  if (GMimeObject* top = g_mime_message_get_mime_part(gm.get()); top != nullptr)
+    walker.Walk(top);
+  else
+    msg.parse_errors.push_back("message has no body");
+
+  SetFallbackCharsets(popts.get(), walker.body_charset());
+  detail::CollectRawHeaders(gm.get(), popts.get(), &msg);
+  detail::DecodeHeaders(popts.get(), &msg);
+
+  if (msg.body_text.empty() && !msg.body_html.empty()) {
+    HtmlTextOptions hopts;
+    hopts.max_bytes = opts.max_body_text_bytes + 1;
+    msg.body_text = HtmlToText(msg.body_html, hopts);
+    msg.body_from_html = true;
+  }
+  if (msg.body_text.size() > opts.max_body_text_bytes) {
+    TruncateUtf8(&msg.body_text, opts.max_body_text_bytes);
+    msg.parse_errors.push_back("body text truncated to " +
+                               std::to_string(opts.max_body_text_bytes) + " bytes");
+  }
+  walker.MarkReferencedImages();
+  Classify(TopType(gm.get()), &msg);
+
+  // GMime's own warnings come first: they describe the structure.
+  msg.parse_errors.insert(msg.parse_errors.begin(), sink.errors.begin(), sink.errors.end());
+  if (sink.overflow) msg.parse_errors.push_back("further parser warnings omitted");
+  return msg;
+}
+
+}  // namespace mime

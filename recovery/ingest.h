@@ -1,0 +1,63 @@
+// recovery::Ingest: one message from any channel (IMAP fetch, replay) to a
+// stored message and its ticket change. Parsing (Prepare) runs outside the
+// write transaction, in parallel; Commit runs inside it, on the single writer.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "mime/message.h"
+#include "recovery/ticket_tag.h"
+#include "store/store.h"
+#include "util/result.h"
+
+namespace recovery {
+
+struct Source {
+  std::string account;
+  std::string source_key;  // see store::MessageRecord::source_key
+  std::string channel;     // "imap", "replay", ...
+  std::int64_t received_at = 0;
+};
+
+// A parsed message waiting for the writer. Owns its raw bytes.
+struct Prepared {
+  Source source;
+  std::string raw;
+  std::string sha256;
+  std::optional<mime::Message> message;  // nullopt when parsing failed
+  util::Status parse_status;             // why parsing failed
+};
+
+// Parses `raw`. Thread-safe.
+Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts = {});
+
+struct Outcome {
+  enum class Kind {
+    kNewTicket,      // opened ticket `ticket_id`
+    kThreaded,       // joined ticket `ticket_id`; detail says by what
+    kIgnored,        // auto-reply, bounce, bulk: stored, no ticket; detail = reason
+    kUnprocessable,  // stored raw with the error; detail = error
+    kDuplicate,      // already stored as `message_id`; nothing written
+    kEmpty,          // 0 bytes: nothing to keep, nothing written
+  };
+  Kind kind = Kind::kEmpty;
+  std::uint64_t message_id = 0;
+  std::uint64_t ticket_id = 0;
+  std::string detail;
+};
+const char* OutcomeName(Outcome::Kind k);
+
+struct IngestOptions {
+  TicketTag tag;
+  std::size_t max_stored_body_bytes = 256 << 10;
+};
+
+// Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
+// the same account, then thread by ticket tag, In-Reply-To, References;
+// else a new ticket. Ignored and unprocessable mail is stored with its reason.
+// Appends the matching events. REQUIRES: the caller commits `txn`.
+util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts);
+
+}  // namespace recovery

@@ -1,0 +1,351 @@
+// Field names on disk are short because every message record carries them.
+// They are part of the schema: renaming one is a version bump.
+//
+//   message (v1): id a sk ch mid irt refs rh rz t d cl rn pe fn fa to cc s dt
+//                 ra b att[f ct z h ii] o fw
+//   ticket (v1):  id a s rn ra ca ua m st ch o fw
+//   checkpoint (v1): uv lu ua
+//   event (v1):   at ty d
+#include "store/detail/codec.h"
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <type_traits>
+
+#include "store/schema.h"
+
+namespace store::detail {
+namespace {
+
+using json = nlohmann::json;
+
+std::string ToBytes(const json& j) {
+  std::vector<std::uint8_t> out = json::to_msgpack(j);
+  return std::string(out.begin(), out.end());
+}
+
+// Reads optional fields of one decoded map; the first type mismatch is
+// remembered and turns the whole record into corruption.
+class Fields {
+ public:
+  explicit Fields(const json& obj) : obj_(obj) {}
+
+  void Str(const char* k, std::string& out) {
+    if (const json* v = Find(k)) {
+      if (v->is_string()) {
+        out = v->get_ref<const std::string&>();
+      } else {
+        Bad(k);
+      }
+    }
+  }
+  template <class Int>
+  void Num(const char* k, Int& out) {
+    const json* v = Find(k);
+    if (v == nullptr) return;
+    if constexpr (std::is_signed_v<Int>) {
+      if (v->is_number_unsigned()) {
+        auto u = v->get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<Int>::max())) return Bad(k);
+        out = static_cast<Int>(u);
+      } else if (v->is_number_integer()) {
+        auto s = v->get<std::int64_t>();
+        if (s < std::numeric_limits<Int>::min()) return Bad(k);
+        out = static_cast<Int>(s);
+      } else {
+        Bad(k);
+      }
+    } else {
+      if (!v->is_number_unsigned()) return Bad(k);
+      auto u = v->get<std::uint64_t>();
+      if (u > std::numeric_limits<Int>::max()) return Bad(k);
+      out = static_cast<Int>(u);
+    }
+  }
+  void Bool(const char* k, bool& out) {
+    if (const json* v = Find(k)) {
+      if (v->is_boolean()) {
+        out = v->get<bool>();
+      } else {
+        Bad(k);
+      }
+    }
+  }
+  void StrList(const char* k, std::vector<std::string>& out) {
+    const json* v = Find(k);
+    if (v == nullptr) return;
+    if (!v->is_array()) return Bad(k);
+    out.clear();
+    for (const json& e : *v) {
+      if (!e.is_string()) return Bad(k);
+      out.push_back(e.get_ref<const std::string&>());
+    }
+  }
+  void U64List(const char* k, std::vector<std::uint64_t>& out) {
+    const json* v = Find(k);
+    if (v == nullptr) return;
+    if (!v->is_array()) return Bad(k);
+    out.clear();
+    for (const json& e : *v) {
+      if (!e.is_number_unsigned()) return Bad(k);
+      out.push_back(e.get<std::uint64_t>());
+    }
+  }
+  // The array at `k`, or nullptr when absent (or malformed: then !ok()).
+  const json* Array(const char* k) {
+    const json* v = Find(k);
+    if (v != nullptr && !v->is_array()) {
+      Bad(k);
+      return nullptr;
+    }
+    return v;
+  }
+
+  bool ok() const { return bad_.empty(); }
+  const std::string& bad() const { return bad_; }
+  void Bad(const char* k) {
+    if (bad_.empty()) bad_ = k;
+  }
+
+ private:
+  const json* Find(const char* k) const {
+    auto it = obj_.find(k);
+    return it == obj_.end() ? nullptr : &*it;
+  }
+  const json& obj_;
+  std::string bad_;
+};
+
+util::Status Corrupt(std::string_view kind, std::string_view why) {
+  std::string msg(kind);
+  msg += " record: ";
+  msg += why;
+  return util::Error(util::Code::kCorruption, std::move(msg));
+}
+
+// Decodes the map and checks its version; `doc` is filled on success.
+util::Status Parse(std::string_view bytes, std::string_view kind, std::uint64_t max_version,
+                   json& doc) {
+  doc = json::from_msgpack(bytes.begin(), bytes.end(), /*strict=*/true,
+                           /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) return Corrupt(kind, "not a MessagePack map");
+  auto it = doc.find("v");
+  if (it == doc.end() || !it->is_number_unsigned()) return Corrupt(kind, "no version field");
+  std::uint64_t v = it->get<std::uint64_t>();
+  if (v == 0 || v > max_version) {
+    return Corrupt(kind, "version " + std::to_string(v) + " is newer than this deskmail (" +
+                             std::to_string(max_version) + ")");
+  }
+  return util::Status::Ok();
+}
+
+util::Status FieldError(std::string_view kind, const Fields& f) {
+  return Corrupt(kind, "field '" + f.bad() + "' has the wrong type or range");
+}
+
+// Runs a decoder body; nlohmann may still throw (e.g. bad_alloc, or a type
+// error we did not anticipate) and that must not escape store/.
+template <class T, class Body>
+util::Result<T> Guard(std::string_view kind, Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    return Corrupt(kind, e.what());
+  }
+}
+
+template <class Body>
+std::string GuardEncode(Body&& body) {
+  try {
+    return body();
+  } catch (const std::exception&) {
+    // Only allocation can fail here; an empty value decodes as corruption
+    // rather than taking the process down inside a transaction.
+    return std::string();
+  }
+}
+
+}  // namespace
+
+std::string EncodeMessage(const MessageRecord& r) {
+  return GuardEncode([&] {
+    json att = json::array();
+    for (const AttachmentRecord& a : r.attachments) {
+      att.push_back({{"f", a.filename},
+                     {"ct", a.content_type},
+                     {"z", a.size},
+                     {"h", a.sha256},
+                     {"ii", a.inline_image}});
+    }
+    json j = {{"v", kMessageVersion},
+              {"id", r.id},
+              {"a", r.account},
+              {"sk", r.source_key},
+              {"ch", r.channel},
+              {"mid", r.message_id},
+              {"irt", r.in_reply_to},
+              {"refs", r.references},
+              {"rh", r.raw_sha256},
+              {"rz", r.raw_size},
+              {"t", r.ticket_id},
+              {"d", static_cast<std::uint8_t>(r.disposition)},
+              {"cl", r.classification},
+              {"rn", r.reason},
+              {"pe", r.parse_errors},
+              {"fn", r.from_name},
+              {"fa", r.from_address},
+              {"to", r.to},
+              {"cc", r.cc},
+              {"s", r.subject},
+              {"dt", r.date},
+              {"ra", r.received_at},
+              {"b", r.body_text},
+              {"att", std::move(att)},
+              {"o", r.outage_id},
+              {"fw", r.forwarder}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
+  constexpr std::string_view kKind = "message";
+  return Guard<MessageRecord>(kKind, [&]() -> util::Result<MessageRecord> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kMessageVersion, doc); !s.ok()) return s;
+    MessageRecord r;
+    Fields f(doc);
+    f.Num("id", r.id);
+    f.Str("a", r.account);
+    f.Str("sk", r.source_key);
+    f.Str("ch", r.channel);
+    f.Str("mid", r.message_id);
+    f.Str("irt", r.in_reply_to);
+    f.StrList("refs", r.references);
+    f.Str("rh", r.raw_sha256);
+    f.Num("rz", r.raw_size);
+    f.Num("t", r.ticket_id);
+    std::uint8_t disp = 0;
+    f.Num("d", disp);
+    if (disp > static_cast<std::uint8_t>(Disposition::kRejected)) f.Bad("d");
+    r.disposition = static_cast<Disposition>(disp);
+    f.Num("cl", r.classification);
+    f.Str("rn", r.reason);
+    f.StrList("pe", r.parse_errors);
+    f.Str("fn", r.from_name);
+    f.Str("fa", r.from_address);
+    f.StrList("to", r.to);
+    f.StrList("cc", r.cc);
+    f.Str("s", r.subject);
+    f.Num("dt", r.date);
+    f.Num("ra", r.received_at);
+    f.Str("b", r.body_text);
+    if (const json* att = f.Array("att")) {
+      for (const json& e : *att) {
+        if (!e.is_object()) {
+          f.Bad("att");
+          break;
+        }
+        AttachmentRecord a;
+        Fields af(e);
+        af.Str("f", a.filename);
+        af.Str("ct", a.content_type);
+        af.Num("z", a.size);
+        af.Str("h", a.sha256);
+        af.Bool("ii", a.inline_image);
+        if (!af.ok()) f.Bad("att");
+        r.attachments.push_back(std::move(a));
+      }
+    }
+    f.Num("o", r.outage_id);
+    f.Str("fw", r.forwarder);
+    if (!f.ok()) return FieldError(kKind, f);
+    return r;
+  });
+}
+
+std::string EncodeTicket(const TicketRecord& r) {
+  return GuardEncode([&] {
+    json j = {{"v", kTicketVersion},    {"id", r.id},
+              {"a", r.account},         {"s", r.subject},
+              {"rn", r.requester_name}, {"ra", r.requester_address},
+              {"ca", r.created_at},     {"ua", r.updated_at},
+              {"m", r.message_ids},     {"st", r.status},
+              {"ch", r.channel},        {"o", r.outage_id},
+              {"fw", r.forwarder}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<TicketRecord> DecodeTicket(std::string_view bytes) {
+  constexpr std::string_view kKind = "ticket";
+  return Guard<TicketRecord>(kKind, [&]() -> util::Result<TicketRecord> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kTicketVersion, doc); !s.ok()) return s;
+    TicketRecord r;
+    Fields f(doc);
+    f.Num("id", r.id);
+    f.Str("a", r.account);
+    f.Str("s", r.subject);
+    f.Str("rn", r.requester_name);
+    f.Str("ra", r.requester_address);
+    f.Num("ca", r.created_at);
+    f.Num("ua", r.updated_at);
+    f.U64List("m", r.message_ids);
+    f.Str("st", r.status);
+    f.Str("ch", r.channel);
+    f.Num("o", r.outage_id);
+    f.Str("fw", r.forwarder);
+    if (!f.ok()) return FieldError(kKind, f);
+    return r;
+  });
+}
+
+std::string EncodeCheckpoint(const Checkpoint& cp) {
+  return GuardEncode([&] {
+    json j = {{"v", kCheckpointVersion},
+              {"uv", cp.uidvalidity},
+              {"lu", cp.last_uid},
+              {"ua", cp.updated_at}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
+  constexpr std::string_view kKind = "checkpoint";
+  return Guard<Checkpoint>(kKind, [&]() -> util::Result<Checkpoint> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kCheckpointVersion, doc); !s.ok()) return s;
+    Checkpoint cp;
+    Fields f(doc);
+    f.Num("uv", cp.uidvalidity);
+    f.Num("lu", cp.last_uid);
+    f.Num("ua", cp.updated_at);
+    if (!f.ok()) return FieldError(kKind, f);
+    return cp;
+  });
+}
+
+std::string EncodeEvent(const Event& ev) {
+  return GuardEncode([&] {
+    json j = {{"v", kEventVersion}, {"at", ev.at}, {"ty", ev.type}, {"d", ev.data_json}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<Event> DecodeEvent(std::uint64_t seq, std::string_view bytes) {
+  constexpr std::string_view kKind = "event";
+  return Guard<Event>(kKind, [&]() -> util::Result<Event> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kEventVersion, doc); !s.ok()) return s;
+    Event ev;
+    ev.seq = seq;
+    Fields f(doc);
+    f.Num("at", ev.at);
+    f.Str("ty", ev.type);
+    f.Str("d", ev.data_json);
+    if (!f.ok()) return FieldError(kKind, f);
+    return ev;
+  });
+}
+
+}  // namespace store::detail

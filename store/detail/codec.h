@@ -1,0 +1,29 @@
+// MessagePack encoding of the records in store/records.h (field names and
+// versions: store/schema.h). Encoders never fail; decoders return
+// kCorruption for bytes that are not a record of a version this build knows.
+// No exception leaves these functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "store/records.h"
+#include "util/result.h"
+
+namespace store::detail {
+
+std::string EncodeMessage(const MessageRecord& rec);
+util::Result<MessageRecord> DecodeMessage(std::string_view bytes);
+
+std::string EncodeTicket(const TicketRecord& rec);
+util::Result<TicketRecord> DecodeTicket(std::string_view bytes);
+
+std::string EncodeCheckpoint(const Checkpoint& cp);
+util::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes);
+
+// The seq is the key, not part of the value: `seq` is copied into the
+// decoded event.
+std::string EncodeEvent(const Event& ev);
+util::Result<Event> DecodeEvent(std::uint64_t seq, std::string_view bytes);
+
+}  // namespace store::detail

@@ -1,0 +1,99 @@
+// The one implementation of ReadTxn/WriteTxn, over an LMDB transaction that
+// Store owns. Read-only transactions use the same class; Store hands them
+// out as ReadTxn& so the write methods are unreachable.
+#pragma once
+
+#include <lmdb.h>
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "store/schema.h"
+#include "store/store.h"
+
+namespace store::detail {
+
+// Handles of the named databases, opened once at Store::Open. A database
+// absent from an old store opened read-only has present == false and reads
+// as empty.
+struct Dbis {
+  std::array<MDB_dbi, kDbCount> dbi{};
+  std::array<bool, kDbCount> present{};
+};
+
+class TxnImpl final : public WriteTxn {
+ public:
+  // REQUIRES: `txn` and `dbis` outlive this object; `txn` is read-write
+  // when `writable`.
+  TxnImpl(MDB_txn* txn, const Dbis& dbis, bool writable)
+      : txn_(txn), dbis_(dbis), writable_(writable) {}
+
+  // ReadTxn
+  std::optional<MessageRecord> GetMessage(std::uint64_t id) override;
+  std::optional<TicketRecord> GetTicket(std::uint64_t id) override;
+  std::optional<std::uint64_t> FindBySource(std::string_view account,
+                                            std::string_view source_key) override;
+  std::vector<std::uint64_t> FindByMessageId(std::string_view message_id) override;
+  std::optional<std::string> GetRaw(std::string_view sha256_hex) override;
+  std::optional<Checkpoint> GetCheckpoint(std::string_view account,
+                                          std::string_view folder) override;
+  std::optional<std::string> GetAccount(std::string_view name) override;
+  void ForEachTicket(const std::function<bool(const TicketRecord&)>& fn) override;
+  void ForEachMessage(const std::function<bool(const MessageRecord&)>& fn) override;
+  void ForEachEvent(std::uint64_t after_seq, const std::function<bool(const Event&)>& fn) override;
+  std::uint64_t TicketCount() override;
+  std::uint64_t MessageCount() override;
+  util::Status error() const override { return read_error_; }
+
+  // WriteTxn
+  std::uint64_t AllocateTicketId() override;
+  std::uint64_t AllocateMessageId() override;
+  util::Status PutMessage(const MessageRecord& rec) override;
+  util::Status PutTicket(const TicketRecord& rec) override;
+  util::Status PutRaw(std::string_view sha256_hex, std::string_view bytes) override;
+  util::Status PutCheckpoint(std::string_view account, std::string_view folder,
+                             const Checkpoint& cp) override;
+  util::Status PutAccount(std::string_view name, std::string_view value) override;
+  util::Status AppendEvent(std::int64_t at, std::string_view type,
+                           std::string_view data_json) override;
+
+  // Some put met MDB_MAP_FULL: Store::Write grows the map and reruns the
+  // callback whatever it returned.
+  bool map_full() const { return map_full_; }
+  // The first failed put or counter update. A transaction with a failed
+  // write is never committed, even when the callback swallowed the error.
+  const util::Status& write_error() const { return write_error_; }
+
+ private:
+  // Fills `out` (lifetime: LMDB's, see FromVal) and returns true when found.
+  // Misses return false; failures also land in read_error_.
+  bool Get(Db db, std::string_view key, std::string_view label, std::string_view& out);
+  // What a put does when the key (for msgid_index: the key/value pair)
+  // is already there.
+  enum class Exists { kOverwrite, kKeep, kError };
+  util::Status Put(Db db, std::string_view key, std::string_view value, Exists exists,
+                   std::string_view label);
+  util::Status Del(Db db, std::string_view key, const std::string* value, std::string_view label);
+  util::Status RequireWritable();
+  util::Status WriteFailed(util::Status s);
+  void ReadFailed(util::Status s);
+  std::uint64_t Allocate(std::string_view counter);
+  // The counter's next value (1 when absent); nullopt after an error.
+  std::optional<std::uint64_t> PeekCounter(std::string_view counter);
+  // Walks `db` in key order from `start` (empty: the first key); `fn`
+  // returns false to stop.
+  template <class Fn>
+  void Scan(Db db, std::string_view start, Fn&& fn);
+  std::uint64_t Entries(Db db);
+
+  MDB_txn* txn_;
+  const Dbis& dbis_;
+  bool writable_;
+  bool map_full_ = false;
+  util::Status write_error_;
+  util::Status read_error_;
+};
+
+}  // namespace store::detail

@@ -1,0 +1,135 @@
+// The on-disk layout of the deskmail store: one LMDB environment
+// (data.mdb + lock.mdb) in the data directory, holding the named databases
+// below. This file is the manual for anyone reading the store with other
+// tools (mdb_dump, a migration script); keep it in step with the code.
+//
+// GENERAL RULES
+//   * Integers in keys are 8-byte big-endian, so LMDB's default byte order
+//     is numeric order and cursors walk ids oldest first.
+//   * Composite keys join their parts with one '\0' byte. Account names and
+//     folder names never contain '\0' (puts that would break this are
+//     refused with kInvalidArgument).
+//   * A key longer than kMaxKeyBytes (LMDB's compile-time limit of 511) is
+//     folded: its first kMaxKeyBytes-33 bytes, a 0xFF byte, then the 32 raw
+//     bytes of its SHA-256. Lookups fold the same way, so callers never see
+//     it. This only happens for hostile Message-IDs or absurd folder names.
+//   * Record values are MessagePack maps (nlohmann::json::to_msgpack) with
+//     short field names and an integer field "v", the record version. A
+//     reader accepts v <= the version it knows and fills absent fields with
+//     defaults; it treats a newer v, a wrong field type or undecodable bytes
+//     as corruption: getters return std::nullopt and iterations skip the
+//     record (see store/store.h), nothing is logged.
+//   * Everything one fetched message changes (message, raw bytes, ticket,
+//     indexes, checkpoint, event) goes in one write transaction
+//     (ARCHITECTURE.md invariant 1); Store::Write is the only writer.
+//
+// ERRORS TO HANDLE (on every Write)
+//   kIOError     disk full (ENOSPC/EFBIG), EIO, or the map reached
+//                Options::max_map_size. The transaction was not committed;
+//                the store is unchanged and stays usable.
+//   kCorruption  an LMDB page or meta check failed (MDB_CORRUPTED,
+//                MDB_PAGE_NOTFOUND, MDB_INVALID, MDB_VERSION_MISMATCH), or the
+//                schema version is newer than this binary (at Open).
+//   kInternal    a programming error surfaced by LMDB (MDB_BAD_TXN, ...).
+//   MDB_MAP_FULL and MDB_MAP_RESIZED never reach callers: Store grows or
+//   re-reads the map size and retries.
+//
+// THE NAMED DATABASES (enum values and names are stable: never renumber)
+//
+//   meta         key: ASCII name. value: 8-byte big-endian uint64.
+//                  "schema_version"   kSchemaVersion, stamped by the first
+//                                     writable Open; checked at every Open.
+//                  "next_ticket_id"   next id AllocateTicketId returns (absent = 1)
+//                  "next_message_id"  likewise for AllocateMessageId
+//                  "next_event_seq"   likewise for AppendEvent
+//                Counters move inside the caller's write transaction, so an
+//                aborted transaction hands its ids back.
+//                Writer: store/ only.
+//   tickets      key: ticket id. value: TicketRecord, kTicketVersion.
+//                Writer: WriteTxn::PutTicket (recovery/ ticket matching).
+//   messages     key: message id. value: MessageRecord, kMessageVersion.
+//                Writer: WriteTxn::PutMessage, which also maintains
+//                source_index and msgid_index.
+//   raw          key: the 32 raw bytes of the SHA-256 of the message.
+//                value: the message bytes exactly as received (no version:
+//                content-addressed, never rewritten).
+//                Writer: WriteTxn::PutRaw (a second put is a no-op).
+//   msgid_index  MDB_DUPSORT. key: Message-ID without angle brackets (folded
+//                when long). values: message ids, so duplicates are sorted
+//                oldest first. Empty Message-IDs are not indexed.
+//                Writer: PutMessage only.
+//   source_index key: account '\0' source_key (folded when long).
+//                value: message id. One message per source: a put of a
+//                second message with a used source key is refused
+//                (kInvalidArgument) -- that is the re-delivery guard.
+//                Writer: PutMessage only.
+//   sync         key: account '\0' folder. value: Checkpoint, kCheckpointVersion.
+//                Writer: WriteTxn::PutCheckpoint, in the same transaction as
+//                the messages it covers.
+//   accounts     key: account name. value: opaque bytes owned by recovery/
+//                (token health, reauth clock). Writer: WriteTxn::PutAccount.
+//   events       key: event seq. value: Event, kEventVersion. Append-only.
+//                Writer: WriteTxn::AppendEvent.
+//   secrets      RESERVED (created, empty): AES-256-GCM sealed refresh tokens.
+//   outages      RESERVED (created, empty): outage records, key outage id.
+//   intake_log   RESERVED (created, empty): forwarded-mail intake decisions.
+//
+// MAP SIZE
+//   The map starts at Options::initial_map_size (or the size already used
+//   by the file) and doubles on MDB_MAP_FULL up to Options::max_map_size.
+//   Growing needs no transaction active in this process: Store::Write waits
+//   for running Reads in this process before it grows the map, so keep Read
+//   callbacks short. Other processes pick the new size up by themselves
+//   (MDB_MAP_RESIZED).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace store {
+
+// Bump when a change needs a migration; an older binary then refuses the
+// store instead of misreading it.
+inline constexpr std::uint64_t kSchemaVersion = 1;
+
+// Record versions (the "v" field).
+inline constexpr std::uint64_t kMessageVersion = 1;
+inline constexpr std::uint64_t kTicketVersion = 1;
+inline constexpr std::uint64_t kCheckpointVersion = 1;
+inline constexpr std::uint64_t kEventVersion = 1;
+
+inline constexpr std::size_t kMaxKeyBytes = 511;
+
+// Index into the table of named databases. Never renumber.
+enum class Db : std::uint8_t {
+  kMeta = 0,
+  kTickets = 1,
+  kMessages = 2,
+  kRaw = 3,
+  kMsgidIndex = 4,
+  kSourceIndex = 5,
+  kSync = 6,
+  kAccounts = 7,
+  kEvents = 8,
+  kSecrets = 9,
+  kOutages = 10,
+  kIntakeLog = 11,
+};
+inline constexpr std::size_t kDbCount = 12;
+
+// The LMDB name of each database, indexed by Db.
+inline constexpr std::string_view kDbNames[kDbCount] = {
+    "meta", "tickets",  "messages", "raw",     "msgid_index", "source_index",
+    "sync", "accounts", "events",   "secrets", "outages",     "intake_log",
+};
+
+inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }
+
+// Keys of the meta database.
+inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
+inline constexpr std::string_view kMetaNextTicketId = "next_ticket_id";
+inline constexpr std::string_view kMetaNextMessageId = "next_message_id";
+inline constexpr std::string_view kMetaNextEventSeq = "next_event_seq";
+
+}  // namespace store

@@ -1,0 +1,292 @@
+#include "store/store.h"
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+
+#include "store/detail/keys.h"
+#include "store/detail/lmdb.h"
+#include "store/detail/txn.h"
+#include "store/schema.h"
+
+namespace store {
+namespace {
+
+using detail::Dbis;
+using detail::EnvPtr;
+using detail::LmdbError;
+using detail::Txn;
+using detail::TxnImpl;
+
+// Bounds the retry loops: each MAP_FULL doubles the map (at most ~40 times
+// between any sane sizes) and MAP_RESIZED needs one retry per resize by
+// another process.
+constexpr int kMaxAttempts = 100;
+constexpr unsigned kMaxDbs = 16;  // kDbCount plus room for later issues
+
+std::uint64_t CurrentMapSize(MDB_env* env) {
+  MDB_envinfo info{};
+  mdb_env_info(env, &info);
+  return info.me_mapsize;
+}
+
+class StoreImpl final : public Store {
+ public:
+  StoreImpl(std::string dir, const Options& opts, EnvPtr env, const Dbis& dbis)
+      : dir_(std::move(dir)), opts_(opts), env_(std::move(env)), dbis_(dbis) {
+    map_size_ = CurrentMapSize(env_.get());
+  }
+
+  util::Status Write(const std::function<util::Status(WriteTxn&)>& fn) override;
+  util::Status Read(const std::function<util::Status(ReadTxn&)>& fn) override;
+  std::string dir() const override { return dir_; }
+  std::uint64_t map_size() const override { return map_size_.load(); }
+
+ private:
+  // Doubles the map after MDB_MAP_FULL (`cause` names the failed put).
+  // REQUIRES: write_mu_ held, no transaction of this thread live.
+  util::Status Grow(const util::Status& cause);
+  // Takes over a map size another process grew (MDB_MAP_RESIZED).
+  // REQUIRES: no transaction of this thread live.
+  util::Status AdoptResize();
+
+  const std::string dir_;
+  const Options opts_;
+  EnvPtr env_;
+  const Dbis dbis_;
+  std::atomic<std::uint64_t> map_size_{0};
+  // One write transaction at a time (LMDB would block a second one anyway,
+  // but inside a process this mutex keeps Grow's invariant simple).
+  std::mutex write_mu_;
+  // Shared by every live transaction of this process; exclusive while
+  // mdb_env_set_mapsize runs, which LMDB only allows with no transaction
+  // active in the process. This is why Read callbacks must be short.
+  std::shared_mutex live_mu_;
+  // Taken briefly before live_mu_ by everyone. A resize holds it while it
+  // waits for live_mu_, so a stream of new readers cannot starve it (glibc's
+  // rwlock prefers readers).
+  std::mutex gate_mu_;
+
+  std::shared_lock<std::shared_mutex> Live() {
+    std::lock_guard<std::mutex> gate(gate_mu_);
+    return std::shared_lock<std::shared_mutex>(live_mu_);
+  }
+  std::unique_lock<std::shared_mutex> Exclusive() {
+    std::lock_guard<std::mutex> gate(gate_mu_);
+    return std::unique_lock<std::shared_mutex>(live_mu_);
+  }
+};
+
+util::Status StoreImpl::Grow(const util::Status& cause) {
+  std::unique_lock<std::shared_mutex> all = Exclusive();
+  const std::uint64_t cur = CurrentMapSize(env_.get());
+  if (cur >= opts_.max_map_size) {
+    return util::Error(util::Code::kIOError, cause.message() + " (map size " + std::to_string(cur) +
+                                                 " is Options::max_map_size)");
+  }
+  const std::uint64_t next =
+      std::min(opts_.max_map_size, cur > UINT64_MAX / 2 ? UINT64_MAX : cur * 2);
+  int rc = mdb_env_set_mapsize(env_.get(), next);
+  if (rc != 0) return LmdbError(rc, "grow map of " + dir_ + " to " + std::to_string(next));
+  map_size_ = CurrentMapSize(env_.get());
+  return util::Status::Ok();
+}
+
+util::Status StoreImpl::AdoptResize() {
+  std::unique_lock<std::shared_mutex> all = Exclusive();
+  int rc = mdb_env_set_mapsize(env_.get(), 0);
+  if (rc != 0) return LmdbError(rc, "adopt map size of " + dir_);
+  map_size_ = CurrentMapSize(env_.get());
+  return util::Status::Ok();
+}
+
+util::Status StoreImpl::Write(const std::function<util::Status(WriteTxn&)>& fn) {
+  if (opts_.read_only) {
+    return util::Error(util::Code::kInvalidArgument, "store " + dir_ + " was opened read-only");
+  }
+  std::lock_guard<std::mutex> writer(write_mu_);
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::shared_lock<std::shared_mutex> live = Live();
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env_.get(), nullptr, 0, &raw);
+    if (rc == MDB_MAP_RESIZED) {
+      live.unlock();
+      if (util::Status s = AdoptResize(); !s.ok()) return s;
+      continue;
+    }
+    if (rc != 0) return LmdbError(rc, "begin write in " + dir_);
+    Txn txn(raw);
+    TxnImpl t(raw, dbis_, /*writable=*/true);
+    util::Status s = fn(t);
+    // Checked before fn's status: fn may have swallowed the failed put.
+    if (t.map_full()) {
+      util::Status cause = t.write_error();
+      txn.Abort();
+      live.unlock();
+      if (util::Status g = Grow(cause); !g.ok()) return g;
+      continue;
+    }
+    if (!s.ok()) return s;
+    if (!t.write_error().ok()) return t.write_error();
+    rc = txn.Commit();
+    if (rc == MDB_MAP_FULL) {
+      live.unlock();
+      if (util::Status g = Grow(LmdbError(rc, "commit to " + dir_)); !g.ok()) return g;
+      continue;
+    }
+    // A failed commit wrote no meta page: the store keeps its previous
+    // state and the next Write starts from it (LMDB's guarantee).
+    if (rc != 0) return LmdbError(rc, "commit to " + dir_);
+    return util::Status::Ok();
+  }
+  return util::Error(util::Code::kInternal, "write to " + dir_ + ": gave up after " +
+                                                std::to_string(kMaxAttempts) + " map resizes");
+}
+
+util::Status StoreImpl::Read(const std::function<util::Status(ReadTxn&)>& fn) {
+  for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
+    std::shared_lock<std::shared_mutex> live = Live();
+    MDB_txn* raw = nullptr;
+    int rc = mdb_txn_begin(env_.get(), nullptr, MDB_RDONLY, &raw);
+    if (rc == MDB_MAP_RESIZED) {
+      live.unlock();
+      if (util::Status s = AdoptResize(); !s.ok()) return s;
+      continue;
+    }
+    if (rc != 0) return LmdbError(rc, "begin read in " + dir_);
+    Txn txn(raw);
+    TxnImpl t(raw, dbis_, /*writable=*/false);
+    return fn(t);
+  }
+  return util::Error(util::Code::kInternal, "read from " + dir_ + ": map keeps being resized");
+}
+
+// Creates `dir` (mode 0700: it will hold mail and secrets) unless read-only.
+util::Status PrepareDir(const std::string& dir, bool read_only) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(dir, ec);
+  if (fs::exists(st)) {
+    if (!fs::is_directory(st)) {
+      return util::Error(util::Code::kInvalidArgument, "open store " + dir + ": not a directory");
+    }
+    if (read_only && !fs::exists(fs::path(dir) / "data.mdb", ec)) {
+      return util::Error(util::Code::kNotFound,
+                         "open store " + dir + ": no store in this directory (data.mdb missing)");
+    }
+    return util::Status::Ok();
+  }
+  if (read_only) {
+    return util::Error(
+        util::Code::kNotFound,
+        "open store " + dir + ": directory does not exist (a read-only open creates nothing)");
+  }
+  fs::create_directories(dir, ec);
+  if (!ec) fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  if (ec) {
+    return util::Error(util::Code::kIOError, "create store directory " + dir + ": " + ec.message());
+  }
+  return util::Status::Ok();
+}
+
+// Opens every named database and checks (or, on a fresh writable store,
+// stamps) the schema version, all in one transaction.
+util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only, Dbis& dbis) {
+  MDB_txn* raw = nullptr;
+  int rc = mdb_txn_begin(env, nullptr, read_only ? MDB_RDONLY : 0, &raw);
+  if (rc != 0) return LmdbError(rc, "open store " + dir);
+  Txn txn(raw);
+  for (std::size_t i = 0; i < kDbCount; ++i) {
+    const Db db = static_cast<Db>(i);
+    unsigned flags = read_only ? 0 : MDB_CREATE;
+    if (db == Db::kMsgidIndex) flags |= MDB_DUPSORT;
+    const std::string name(kDbNames[i]);
+    rc = mdb_dbi_open(raw, name.c_str(), flags, &dbis.dbi[i]);
+    if (rc == MDB_NOTFOUND && read_only && db != Db::kMeta) continue;  // older store
+    if (rc == MDB_NOTFOUND) {
+      return util::Error(util::Code::kNotFound,
+                         "open store " + dir + ": not initialised (no meta database)");
+    }
+    if (rc != 0) return LmdbError(rc, "open store " + dir + ": database " + name);
+    dbis.present[i] = true;
+  }
+
+  const MDB_dbi meta = dbis.dbi[static_cast<std::size_t>(Db::kMeta)];
+  MDB_val k = detail::ToVal(kMetaSchemaVersion);
+  MDB_val v{};
+  rc = mdb_get(raw, meta, &k, &v);
+  if (rc == MDB_NOTFOUND && read_only) {
+    return util::Error(util::Code::kNotFound,
+                       "open store " + dir + ": not initialised (no schema version)");
+  }
+  if (rc == MDB_NOTFOUND) {
+    const std::string stamp = detail::EncodeU64(kSchemaVersion);
+    MDB_val sv = detail::ToVal(stamp);
+    rc = mdb_put(raw, meta, &k, &sv, 0);
+    if (rc != 0) return LmdbError(rc, "open store " + dir + ": stamp schema version");
+  } else if (rc != 0) {
+    return LmdbError(rc, "open store " + dir + ": read schema version");
+  } else {
+    std::optional<std::uint64_t> version = detail::DecodeU64(detail::FromVal(v));
+    if (!version) {
+      return util::Error(util::Code::kCorruption,
+                         "open store " + dir + ": schema_version is not an 8-byte integer");
+    }
+    if (*version > kSchemaVersion) {
+      return util::Error(util::Code::kCorruption,
+                         "open store " + dir + ": schema version " + std::to_string(*version) +
+                             " is newer than this deskmail understands (" +
+                             std::to_string(kSchemaVersion) + "); use a newer deskmail");
+    }
+    // Older versions would be migrated here; version 1 is the first.
+  }
+  // Committing (also the read-only transaction) makes the handles usable
+  // by every later transaction of this environment.
+  rc = txn.Commit();
+  if (rc != 0) return LmdbError(rc, "open store " + dir + ": commit");
+  return util::Status::Ok();
+}
+
+util::Result<std::unique_ptr<Store>> OpenImpl(const std::string& dir, const Options& opts) {
+  if (opts.initial_map_size == 0 || opts.initial_map_size > opts.max_map_size) {
+    return util::Error(util::Code::kInvalidArgument,
+                       "open store " + dir + ": need 0 < initial_map_size <= max_map_size");
+  }
+  if (util::Status s = PrepareDir(dir, opts.read_only); !s.ok()) return s;
+
+  MDB_env* raw = nullptr;
+  int rc = mdb_env_create(&raw);
+  if (rc != 0) return LmdbError(rc, "open store " + dir);
+  EnvPtr env(raw);
+  if (mdb_env_get_maxkeysize(raw) < static_cast<int>(kMaxKeyBytes)) {
+    return util::Error(util::Code::kInternal, "liblmdb was built with a key limit below 511");
+  }
+  rc = mdb_env_set_maxdbs(raw, kMaxDbs);
+  if (rc == 0) rc = mdb_env_set_mapsize(raw, opts.initial_map_size);
+  if (rc != 0) return LmdbError(rc, "open store " + dir);
+  // MDB_NOTLS: reader slots follow transactions, not threads, so Read may
+  // run on any thread (and on several at once).
+  unsigned flags = MDB_NOTLS;
+  if (opts.read_only) flags |= MDB_RDONLY;
+  if (opts.no_sync) flags |= MDB_NOSYNC;
+  rc = mdb_env_open(raw, dir.c_str(), flags, 0600);
+  if (rc != 0) return LmdbError(rc, "open store " + dir);
+
+  Dbis dbis;
+  if (util::Status s = OpenDatabases(raw, dir, opts.read_only, dbis); !s.ok()) return s;
+  return std::unique_ptr<Store>(std::make_unique<StoreImpl>(dir, opts, std::move(env), dbis));
+}
+
+}  // namespace
+
+util::Result<std::unique_ptr<Store>> Store::Open(const std::string& dir, const Options& opts) {
+  try {
+    return OpenImpl(dir, opts);
+  } catch (const std::exception& e) {
+    return util::Error(util::Code::kInternal, "open store " + dir + ": " + e.what());
+  }
+}
+
+}  // namespace store

@@ -1,0 +1,205 @@
+// The deskmail binary as an operator meets it: exit codes and one clear
+// stderr line per bad input, on a real store in a temp directory.
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+struct Sandbox {
+  Sandbox() {
+    char tmpl[] = "/tmp/deskmail-cli-XXXXXX";
+    dir = mkdtemp(tmpl);
+    fs::permissions(dir, fs::perms::all);  // the unprivileged run writes here too
+  }
+  ~Sandbox() { fs::remove_all(dir); }
+  std::string Write(const std::string& rel, const std::string& bytes) {
+    fs::path p = fs::path(dir) / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << bytes;
+    return p.string();
+  }
+  // Runs deskmail with `args` (already quoted), data dir in the sandbox.
+  Run Deskmail(const std::string& args, const std::string& prefix = "") {
+    std::string out = dir + "/stdout", err = dir + "/stderr";
+    std::string cmd = prefix + Quote(DESKMAIL_BIN) + " --data-dir " + Quote(dir + "/data") + " " +
+                      args + " >" + Quote(out) + " 2>" + Quote(err);
+    int status = std::system(cmd.c_str());
+    Run r;
+    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = Slurp(out);
+    r.err = Slurp(err);
+    return r;
+  }
+  std::string dir;
+};
+
+const char* kGood =
+    "From: Jane <jane@customer.example>\nTo: support@acme.example\nSubject: Printer jams\n"
+    "Date: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <good1@customer.example>\n\nIt jams.\n";
+const char* kGood2 =
+    "From: Bob <bob@customer.example>\nTo: support@acme.example\nSubject: Refund\n"
+    "Date: Mon, 02 Nov 2026 11:00:00 +0000\nMessage-ID: <good2@customer.example>\n\nPlease.\n";
+
+int CountLines(const std::string& s, const std::string& needle) {
+  int n = 0;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("replay of a missing path is a usage error naming the path") {
+  Sandbox sb;
+  Run r = sb.Deskmail("replay /no/such/mailbox --account support");
+  CHECK(r.code == 2);
+  CHECK(CountLines(r.err, "/no/such/mailbox") == 1);
+}
+
+TEST_CASE("bad inputs each get one stderr line; the good ones still go in") {
+  Sandbox sb;
+  sb.Write("in/01-good.eml", kGood);
+  sb.Write("in/02-empty.eml", "");
+  sb.Write("in/03-garbage.eml", std::string("\x7f\x45\x4c\x46\x02\x01\x01\x00\x00\xff\xfe", 11));
+  sb.Write(
+      "in/04-truncated.eml",
+      "From: t@customer.example\nSubject: cut\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+      "--b\nContent-Type: text/plain\n\nvisible part\n--b\nContent-Type: application/pdf\n"
+      "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK");
+  sb.Write("in/05-good.eml", kGood2);
+  Run r = sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support");
+  INFO(r.err);
+  CHECK(r.code == 1);
+  CHECK(CountLines(r.err, "02-empty.eml") == 1);
+  CHECK(CountLines(r.err, "03-garbage.eml") == 1);
+  CHECK(CountLines(r.err, "04-truncated.eml") == 1);
+  CHECK(CountLines(r.err, "01-good.eml") == 0);
+
+  Run list = sb.Deskmail("tickets list --json");
+  REQUIRE(list.code == 0);
+  auto tickets = nlohmann::json::parse(list.out);
+  // Two good messages and the truncated one (readable text, a sender) are tickets.
+  CHECK(tickets.size() == 3);
+
+  Run unp = sb.Deskmail("tickets --unprocessable --json");
+  REQUIRE(unp.code == 0);
+  CHECK(nlohmann::json::parse(unp.out).size() == 1);
+}
+
+TEST_CASE("replaying the same mailbox twice changes nothing") {
+  Sandbox sb;
+  sb.Write("in/a.eml", kGood);
+  sb.Write("in/b.eml", kGood2);
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run first = sb.Deskmail("tickets summary --json");
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run second = sb.Deskmail("tickets summary --json");
+  CHECK(first.out == second.out);
+  CHECK(nlohmann::json::parse(second.out)["messages"] == 2);
+}
+
+TEST_CASE("an unreadable file is reported and the rest go in") {
+  Sandbox sb;
+  sb.Write("in/a.eml", kGood);
+  std::string locked = sb.Write("in/b-locked.eml", kGood2);
+  fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_write);
+  fs::permissions(sb.dir + "/in", fs::perms::all);
+  fs::permissions(sb.dir + "/in/a.eml", fs::perms::all);
+  // Root reads anything: run the binary as nobody, where setpriv exists.
+  std::string prefix;
+  if (geteuid() == 0) {
+    if (std::system("command -v setpriv >/dev/null") != 0) {
+      WARN("root without setpriv: cannot make a file unreadable, skipped");
+      return;
+    }
+    prefix = "setpriv --reuid=65534 --regid=65534 --clear-groups ";
+  }
+  Run r = sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support", prefix);
+  INFO(r.err);
+  CHECK(r.code == 1);
+  CHECK(CountLines(r.err, "b-locked.eml") == 1);
+  CHECK_THAT(r.err, Catch::Contains("Permission denied"));
+  Run s = sb.Deskmail("tickets summary --json", prefix);
+  REQUIRE(s.code == 0);
+  CHECK(nlohmann::json::parse(s.out)["tickets"] == 1);
+}
+
+TEST_CASE("inspect --json prints the documented shape") {
+  Sandbox sb;
+  std::string f = sb.Write("m.eml", kGood);
+  Run r = sb.Deskmail("inspect " + Quote(f) + " --json");
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["from"]["address"] == "jane@customer.example");
+  CHECK(j["subject"] == "Printer jams");
+  CHECK(j["date"] == "2026-11-02T10:00:00Z");
+  CHECK(j["message_id"] == "good1@customer.example");
+  CHECK(j.contains("forwarded"));
+  CHECK(j["forwarded"].is_null());
+
+  Run missing = sb.Deskmail("inspect /no/such.eml --json");
+  CHECK(missing.code == 2);
+  CHECK(CountLines(missing.err, "/no/such.eml") == 1);
+}
+
+TEST_CASE("usage and config errors exit 2") {
+  Sandbox sb;
+  CHECK(sb.Deskmail("frobnicate").code == 2);
+  CHECK(sb.Deskmail("replay").code == 2);
+  std::string bad = sb.Write("bad.toml", "[[account]]\nname = \"a\"\ntls = \"ssl\"\n");
+  Run r = sb.Deskmail("--config " + Quote(bad) + " tickets list");
+  CHECK(r.code == 2);
+  CHECK(CountLines(r.err, "bad.toml") == 1);
+  CHECK(sb.Deskmail("tickets show").code == 2);
+}
+
+TEST_CASE("reading an empty data dir is a clear failure, not a crash") {
+  Sandbox sb;
+  Run r = sb.Deskmail("tickets list");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("no deskmail store"));
+}
+
+TEST_CASE("export --jsonl streams events after a sequence number") {
+  Sandbox sb;
+  sb.Write("in/a.eml", kGood);
+  sb.Write("in/b.eml", kGood2);
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run all = sb.Deskmail("export --jsonl");
+  REQUIRE(all.code == 0);
+  std::istringstream lines(all.out);
+  std::vector<nlohmann::json> events;
+  for (std::string l; std::getline(lines, l);) events.push_back(nlohmann::json::parse(l));
+  REQUIRE(events.size() == 2);
+  CHECK(events[0]["type"] == "ticket.created");
+  CHECK(events[0]["data"]["ticket"] == 1);
+  Run after = sb.Deskmail("export --jsonl --since " + std::to_string(events[0]["seq"].get<int>()));
+  CHECK(CountLines(after.out, "ticket.created") == 1);
+}

@@ -1,0 +1,449 @@
+// `deskmail run` against the real Dovecot from tests/dovecot/start.sh: the
+// binary as an operator runs it, a real LMDB store, real TLS and XOAUTH2.
+// Skipped (with a warning) when scripts/test.sh did not start Dovecot.
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "store/store.h"
+#include "tests/imap/dovecot_fixture.h"
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Account {
+  Account(std::string n, std::string u, std::string file, bool pw = false, std::string f = "INBOX",
+          std::string x = "")
+      : name(std::move(n)),
+        user(std::move(u)),
+        token_file(std::move(file)),
+        password(pw),
+        folder(std::move(f)),
+        extra(std::move(x)) {}
+  std::string name;
+  std::string user;
+  std::string token_file;  // or password_file
+  bool password;
+  std::string folder;
+  std::string extra;  // more TOML lines for the account
+};
+
+class RunSandbox {
+ public:
+  explicit RunSandbox(const imap_test::Dovecot& d) : d_(d) {
+    char tmpl[] = "/tmp/deskmail-run-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+  }
+  ~RunSandbox() { fs::remove_all(dir_); }
+
+  // Writes a token file for `user` valid for `exp_in_s` seconds.
+  std::string TokenFile(const std::string& user, long exp_in_s) {
+    std::string path = dir_ + "/token-" + user + "-" + std::to_string(n_++);
+    std::ofstream(path) << imap_test::MintJwt(d_.hmac_key_b64(), user, exp_in_s) << "\n";
+    return path;
+  }
+  std::string File(const std::string& name, const std::string& content) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << content;
+    return path;
+  }
+  void WriteConfig(const std::vector<Account>& accounts, int port = 0) {
+    std::ostringstream c;
+    c << "data_dir = \"" << dir_ << "/data\"\n";
+    for (const auto& a : accounts) {
+      c << "[[account]]\nname = \"" << a.name << "\"\naddress = \"" << a.user << "\"\n"
+        << "host = \"127.0.0.1\"\nport = " << (port ? port : d_.imaps_port()) << "\n"
+        << "tls = \"implicit\"\nca_file = \"" << d_.cert() << "\"\n"
+        << "folders = [\"" << a.folder << "\"]\npoll_interval_s = 30\n";
+      if (a.password) {
+        c << "auth = \"password\"\npassword_file = \"" << a.token_file << "\"\n";
+      } else {
+        c << "auth = \"xoauth2\"\naccess_token_file = \"" << a.token_file << "\"\n";
+      }
+      c << a.extra;
+    }
+    config_ = File("deskmail.toml", c.str());
+  }
+  struct Result {
+    int code;
+    std::string out, err;
+  };
+  Result Run(const std::string& args) {
+    std::string cmd = std::string(DESKMAIL_BIN) + " --config " + config_ + " " + args + " >" +
+                      dir_ + "/out 2>" + dir_ + "/err";
+    int st = std::system(cmd.c_str());
+    return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, Slurp(dir_ + "/out"), Slurp(dir_ + "/err")};
+  }
+  // Starts `deskmail run ARGS` in the background; returns its pid.
+  pid_t Spawn(const std::string& args) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      std::string log = dir_ + "/spawn.log";
+      freopen(log.c_str(), "a", stderr);
+      freopen("/dev/null", "w", stdout);
+      execl(DESKMAIL_BIN, DESKMAIL_BIN, "--config", config_.c_str(), "run",
+            args.empty() ? nullptr : args.c_str(), nullptr);
+      _exit(127);
+    }
+    return pid;
+  }
+  std::string SpawnLog() { return Slurp(dir_ + "/spawn.log"); }
+
+  // Counts from the store, read-only, as a second process would.
+  std::uint64_t Tickets() { return Count(true); }
+  std::uint64_t Messages() { return Count(false); }
+  std::set<std::string> TicketSubjects() {
+    std::set<std::string> out;
+    auto st = store::Store::Open(dir_ + "/data", ReadOnly());
+    if (!st.ok()) return out;
+    (void)(*st)->Read([&](store::ReadTxn& t) {
+      t.ForEachTicket([&](const store::TicketRecord& r) {
+        out.insert(r.subject);
+        return true;
+      });
+      return util::Status{};
+    });
+    return out;
+  }
+  const std::string& dir() const { return dir_; }
+
+ private:
+  static store::Options ReadOnly() {
+    store::Options o;
+    o.read_only = true;
+    return o;
+  }
+  std::uint64_t Count(bool tickets) {
+    if (!fs::exists(dir_ + "/data/data.mdb")) return 0;
+    auto st = store::Store::Open(dir_ + "/data", ReadOnly());
+    if (!st.ok()) return 0;
+    std::uint64_t n = 0;
+    (void)(*st)->Read([&](store::ReadTxn& t) {
+      n = tickets ? t.TicketCount() : t.MessageCount();
+      return util::Status{};
+    });
+    return n;
+  }
+  static std::string Slurp(const std::string& p) {
+    std::ifstream in(p);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+  const imap_test::Dovecot& d_;
+  std::string dir_;
+  std::string config_;
+  int n_ = 0;
+};
+
+// A customer request with a well-formed Message-ID (the same i gives the same message).
+std::string Request(int i, std::size_t body_bytes) {
+  std::string n = std::to_string(i);
+  std::string m = "From: Customer " + n + " <customer" + n +
+                  "@example.com>\r\n"
+                  "To: support@example.com\r\nSubject: request " +
+                  n +
+                  "\r\n"
+                  "Message-ID: <request-" +
+                  n +
+                  "@test.example>\r\n"
+                  "Date: Mon, 02 Nov 2026 10:00:00 +0000\r\n\r\n";
+  std::string line = "request " + n + ": lorem ipsum dolor sit amet consectetur\r\n";
+  while (m.size() < body_bytes) m += line;
+  return m;
+}
+
+void AppendMessages(const imap_test::Dovecot& d, const std::string& user, int from, int count,
+                    std::size_t body_bytes = 2000, const std::string& folder = "INBOX") {
+  imap::Session s = imap_test::ConnectAs(d, user);
+  for (int i = from; i < from + count; ++i) {
+    auto r = s.Append(folder, Request(i, body_bytes));
+    REQUIRE(r.ok());
+  }
+}
+
+// Writes messages straight into the user's Maildir (Dovecot indexes them on
+// the next SELECT): thousands in well under a second, unlike APPEND.
+void PopulateMaildir(const imap_test::Dovecot& d, const std::string& user, int count,
+                     std::size_t body_bytes) {
+  std::string md = d.dir + "/mail/" + user + "/Maildir";
+  for (const char* sub : {"/cur", "/new", "/tmp"}) fs::create_directories(md + sub);
+  for (int i = 0; i < count; ++i) {
+    std::string m = Request(i, body_bytes);
+    std::string lf;  // Dovecot stores LF line ends
+    for (char c : m) {
+      if (c != '\r') lf += c;
+    }
+    std::string name = md + "/cur/1700000000.M" + std::to_string(i) +
+                       "P1.test,S=" + std::to_string(lf.size()) + ":2,";
+    std::ofstream(name, std::ios::binary) << lf;
+  }
+  std::string chown = "chown -R vmail:vmail " + d.dir + "/mail/" + user;
+  REQUIRE(std::system(chown.c_str()) == 0);
+}
+
+bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
+  auto end = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < end) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return cond();
+}
+
+}  // namespace
+
+TEST_CASE("run --once turns N appended messages into N tickets, exactly once", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-once");
+  AppendMessages(d, user, 0, 20);
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600)}});
+
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 20);
+  CHECK_THAT(r.out, Catch::Contains("20 fetched"));
+
+  r = sb.Run("run --once");
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 20);
+  CHECK(sb.Messages() == 20);
+
+  AppendMessages(d, user, 20, 5);
+  r = sb.Run("run --once");
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 25);
+  CHECK(sb.TicketSubjects().size() == 25);
+}
+
+TEST_CASE("an expired token and a bad password are 'auth rejected', not transient", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-expired");
+  std::string pw = sb.File("pw", "not-the-password\n");
+  sb.WriteConfig(
+      {{"expired", user, sb.TokenFile(user, -60)}, {"badpw", user, pw, /*password=*/true}});
+  auto r = sb.Run("run --once");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("account expired: auth rejected"));
+  CHECK_THAT(r.err, Catch::Contains("account badpw: auth rejected"));
+  // Never a token or password in the output.
+  CHECK_THAT(r.err, !Catch::Contains("not-the-password"));
+  CHECK_THAT(r.err, !Catch::Contains("eyJ"));
+}
+
+TEST_CASE("one account's failure does not stop another", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string good = imap_test::UniqueUser("run-good");
+  std::string bad = imap_test::UniqueUser("run-bad");
+  AppendMessages(d, good, 0, 3);
+  sb.WriteConfig({{"bad", bad, sb.TokenFile(bad, -60)}, {"good", good, sb.TokenFile(good, 3600)}});
+  auto r = sb.Run("run --once");
+  CHECK(r.code == 1);
+  CHECK(sb.Tickets() == 3);
+}
+
+TEST_CASE("a certificate from another CA fails TLS verification", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-tls");
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600)}});
+  std::string cfg = sb.dir() + "/deskmail.toml";
+  std::string cmd = "sed -i 's|ca_file = .*|ca_file = \"" + d.wrong_ca() + "\"|' " + cfg;
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  auto r = sb.Run("run --once");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.err, Catch::Contains("TLS error"));
+}
+
+TEST_CASE("SIGKILL in the middle of a large batch loses and doubles nothing", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-kill");
+  const int n = 400;
+  AppendMessages(d, user, 0, n, 20000);
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX",
+                   "fetch_batch_max_count = 25\n"}});
+  // Kill at several points of the sync, then let it finish.
+  for (std::uint64_t kill_after : {1u, 60u, 200u}) {
+    pid_t pid = sb.Spawn("--once");
+    WaitFor([&] { return sb.Messages() >= kill_after; }, 20s);
+    kill(pid, SIGKILL);
+    int st = 0;
+    waitpid(pid, &st, 0);
+  }
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == n);
+  CHECK(sb.Messages() == n);
+  CHECK(sb.TicketSubjects().size() == n);
+}
+
+TEST_CASE("a recreated mailbox (new UIDVALIDITY) makes no duplicate tickets", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-uidvalidity");
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    REQUIRE(s.CreateFolder("Support").ok());
+  }
+  AppendMessages(d, user, 0, 10, 500, "Support");
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "Support"}});
+  REQUIRE(sb.Run("run --once").code == 0);
+  REQUIRE(sb.Tickets() == 10);
+
+  std::string doveadm = "doveadm -c " + d.conf() + " mailbox ";
+  REQUIRE(std::system((doveadm + "delete -u " + user + " Support").c_str()) == 0);
+  std::this_thread::sleep_for(1100ms);  // UIDVALIDITY is a timestamp: make it differ
+  REQUIRE(std::system((doveadm + "create -u " + user + " Support").c_str()) == 0);
+  AppendMessages(d, user, 0, 10, 500, "Support");  // the same messages again
+  AppendMessages(d, user, 10, 2, 500, "Support");  // and two new ones
+
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK_THAT(r.err, Catch::Contains("UIDVALIDITY changed"));
+  CHECK(sb.Tickets() == 12);
+  CHECK(sb.Messages() == 12);
+}
+
+TEST_CASE("a 25 MB message and one with 500 attachments go through", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-big");
+  AppendMessages(d, user, 0, 1, 25u << 20);
+  std::string many =
+      "From: Many <many@customer.example>\r\nTo: support@acme.example\r\nSubject: 500 files\r\n"
+      "Message-ID: <many@customer.example>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "See attached.\r\n";
+  for (int i = 0; i < 500; ++i) {
+    many += "--b\r\nContent-Type: text/plain; name=\"f" + std::to_string(i) +
+            ".txt\"\r\nContent-Disposition: attachment; filename=\"f" + std::to_string(i) +
+            ".txt\"\r\n\r\nfile " + std::to_string(i) + "\r\n";
+  }
+  many += "--b--\r\n";
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    REQUIRE(s.Append("INBOX", many).ok());
+  }
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600)}});
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 2);
+  auto st = store::Store::Open(sb.dir() + "/data", [] {
+    store::Options o;
+    o.read_only = true;
+    return o;
+  }());
+  REQUIRE(st.ok());
+  REQUIRE((*st)
+              ->Read([&](store::ReadTxn& t) {
+                bool seen_many = false, seen_big = false;
+                t.ForEachMessage([&](const store::MessageRecord& m) {
+                  if (m.subject == "500 files") {
+                    seen_many = true;
+                    CHECK(m.attachments.size() == 500);
+                  } else {
+                    seen_big = true;
+                    CHECK(m.raw_size > (25u << 20));
+                    auto raw = t.GetRaw(m.raw_sha256);
+                    REQUIRE(raw);
+                    CHECK(raw->size() == m.raw_size);
+                  }
+                  return true;
+                });
+                CHECK(seen_many);
+                CHECK(seen_big);
+                return util::Status{};
+              })
+              .ok());
+}
+
+TEST_CASE("while run idles, a new message becomes a ticket within 2 seconds", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-idle");
+  AppendMessages(d, user, 0, 1);
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600)}});
+  pid_t pid = sb.Spawn("");
+  REQUIRE(WaitFor([&] { return sb.Tickets() == 1; }, 15s));
+  std::this_thread::sleep_for(500ms);  // into IDLE
+  AppendMessages(d, user, 1, 1);
+  auto t0 = std::chrono::steady_clock::now();
+  bool arrived = WaitFor([&] { return sb.Tickets() == 2; }, 5s);
+  auto took = std::chrono::steady_clock::now() - t0;
+  kill(pid, SIGTERM);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  INFO(sb.SpawnLog());
+  REQUIRE(arrived);
+  CHECK(took < 2s);
+  CHECK(WIFEXITED(st));
+}
+
+TEST_CASE("Dovecot restarted in the middle of a sync: the run reconnects and finishes",
+          "[dovecot]") {
+  DOVECOT_OR_SKIP(main_server);
+  (void)main_server;  // only its presence matters: this test runs its own server
+  // A private server: restarting the shared one would break tests running beside this one.
+  const std::string dir = "/tmp/dm-restart-" + std::to_string(getpid());
+  const int base = 12000 + getpid() % 500;
+  std::string start = std::string(DESKMAIL_SOURCE_DIR) + "/tests/dovecot/start.sh " + dir + " " +
+                      std::to_string(base) + " >/dev/null";
+  std::string stop =
+      std::string(DESKMAIL_SOURCE_DIR) + "/tests/dovecot/stop.sh " + dir + " >/dev/null";
+  struct StopAtEnd {
+    std::string stop, dir;
+    ~StopAtEnd() {
+      std::system(("bash " + stop).c_str());
+      fs::remove_all(dir);
+    }
+  } stop_at_end{stop, dir};
+  REQUIRE(std::system(("bash " + start).c_str()) == 0);
+  imap_test::Dovecot d{dir, base};
+  {
+    RunSandbox sb(d);
+    std::string user = imap_test::UniqueUser("run-restart");
+    const std::uint64_t n = 3000;
+    PopulateMaildir(d, user, n, 2000);
+    sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX",
+                     "fetch_batch_max_count = 1\n"}});
+    pid_t pid = sb.Spawn("--once");
+    WaitFor([&] { return sb.Messages() >= 20; }, 20s);
+    // A crash of the whole server: the serving imap processes first (that
+    // drops our connection at once), then the master; then a fresh start.
+    std::string kill_clients = "pkill -9 -f 'dovecot-test-" + std::to_string(base) + "/imap'";
+    std::system(kill_clients.c_str());
+    // The restart must really land in the middle of the sync.
+    REQUIRE(sb.Messages() < n);
+    REQUIRE(std::system(("bash " + stop).c_str()) == 0);
+    std::this_thread::sleep_for(500ms);
+    REQUIRE(std::system(("bash " + start).c_str()) == 0);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    INFO(sb.SpawnLog());
+    CHECK(WIFEXITED(st));
+    CHECK(WEXITSTATUS(st) == 0);
+    CHECK_THAT(sb.SpawnLog(), Catch::Contains("reconnecting"));
+    CHECK(sb.Tickets() == n);
+    CHECK(sb.Messages() == n);
+  }
+}

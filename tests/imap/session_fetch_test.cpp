@@ -1,0 +1,171 @@
+// Examine, Append and fetching in bounded batches, against Dovecot.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "dovecot_fixture.h"
+#include "imap/session.h"
+
+namespace {
+
+// Line ends: libetpan's APPEND turns bare LF into CRLF; Dovecot's Maildir
+// stores LF and FETCH BODY[] returns CRLF. So a message written with CRLF
+// comes back byte-for-byte (checked below); one with bare LF comes back CRLF.
+TEST_CASE("Examine reports uidvalidity, uidnext and exists", "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("examine");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  auto empty = s.Examine("INBOX");
+  REQUIRE(empty.ok());
+  CHECK(empty->exists == 0);
+  CHECK(empty->uidvalidity != 0);
+  CHECK(empty->read_only);
+  uint32_t last_uid = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto uid = s.Append("INBOX", imap_test::MakeMessage("examine-" + std::to_string(i), 200));
+    REQUIRE(uid.ok());
+    CHECK(*uid > last_uid);
+    last_uid = *uid;
+  }
+  auto box = s.Examine("INBOX");
+  REQUIRE(box.ok());
+  CHECK(box->exists == 3);
+  CHECK(box->uidnext == last_uid + 1);
+  CHECK(box->uidvalidity == empty->uidvalidity);
+  auto sel = s.Select("INBOX");
+  REQUIRE(sel.ok());
+  CHECK_FALSE(sel->read_only);
+}
+
+TEST_CASE("FetchBatch returns every message exactly once in UID order", "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("batch");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  std::map<uint32_t, std::string> sent;
+  for (int i = 0; i < 23; ++i) {
+    std::string msg = imap_test::MakeMessage("batch-" + std::to_string(i), 100 + 250 * (i % 5));
+    auto uid = s.Append("INBOX", msg);
+    REQUIRE(uid.ok());
+    sent[*uid] = msg;
+  }
+  REQUIRE(s.Examine("INBOX").ok());
+
+  struct Case {
+    const char* name;
+    imap::BatchLimits limits;
+  };
+  const Case cases[] = {
+      {"count-bound", {4, 1 << 20}},
+      {"byte-bound", {100, 2000}},
+      {"one at a time", {1, 1}},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      std::vector<uint32_t> seen;
+      util::Status st = s.FetchBatch(1, c.limits, [&](imap::FetchedMessage&& m) {
+        seen.push_back(m.uid);
+        CHECK(m.raw == sent.at(m.uid));
+        CHECK(m.size == m.raw.size());
+        CHECK(m.internal_date.time_since_epoch().count() > 0);
+        return util::Status::Ok();
+      });
+      REQUIRE(st.ok());
+      std::vector<uint32_t> want;
+      for (const auto& [uid, msg] : sent) want.push_back(uid);
+      CHECK(seen == want);
+    }
+  }
+  SECTION("starting in the middle") {
+    const uint32_t from = std::next(sent.begin(), 10)->first;
+    auto list = s.ListFrom(from);
+    REQUIRE(list.ok());
+    REQUIRE(list->size() == 13);
+    CHECK(list->front().uid == from);
+  }
+  SECTION("n:* past the last UID yields nothing, though the server returns the last message") {
+    const uint32_t past = sent.rbegin()->first + 1;
+    auto list = s.ListFrom(past);
+    REQUIRE(list.ok());
+    CHECK(list->empty());
+    int calls = 0;
+    REQUIRE(s.FetchBatch(past, {}, [&](imap::FetchedMessage&&) {
+               ++calls;
+               return util::Status::Ok();
+             }).ok());
+    CHECK(calls == 0);
+  }
+  SECTION("a callback error stops the batch and is returned") {
+    int calls = 0;
+    util::Status st = s.FetchBatch(1, {5, 1 << 20}, [&](imap::FetchedMessage&&) {
+      return ++calls == 7 ? util::Status(util::Code::kIOError, "disk full") : util::Status::Ok();
+    });
+    CHECK(st.code() == util::Code::kIOError);
+    CHECK(calls == 7);
+  }
+}
+
+TEST_CASE("A 25 MB message round-trips byte-exact", "[imap][fetch][dovecot][slow]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("big");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  const std::string msg = imap_test::MakeMessage("big", 25u << 20);
+  auto uid = s.Append("INBOX", msg);
+  REQUIRE(uid.ok());
+  REQUIRE(s.Examine("INBOX").ok());
+  auto got = s.FetchMessages(std::vector<uint32_t>{*uid});
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 1);
+  CHECK(got->front().size == msg.size());
+  CHECK(got->front().raw.size() == msg.size());
+  CHECK((got->front().raw == msg));  // not CHECK(a == b): Catch would print 25 MB
+}
+
+std::string MessageWithAttachments(int count) {
+  std::string m =
+      "From: a@example.com\r\nTo: b@example.com\r\nSubject: many attachments\r\n"
+      "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"BOUNDARY\"\r\n\r\n"
+      "--BOUNDARY\r\nContent-Type: text/plain\r\n\r\nSee attached.\r\n";
+  for (int i = 0; i < count; ++i) {
+    m += "--BOUNDARY\r\nContent-Type: application/octet-stream\r\n"
+         "Content-Disposition: attachment; filename=\"file" +
+         std::to_string(i) + ".bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+         "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo" + std::to_string(i % 10) + "\r\n";
+  }
+  return m + "--BOUNDARY--\r\n";
+}
+
+TEST_CASE("A 500-attachment message round-trips byte-exact", "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("attach");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  const std::string msg = MessageWithAttachments(500);
+  REQUIRE(s.Append("INBOX", msg).ok());
+  REQUIRE(s.Examine("INBOX").ok());
+  std::vector<imap::FetchedMessage> got;
+  REQUIRE(s.FetchBatch(1, {}, [&](imap::FetchedMessage&& m) {
+             got.push_back(std::move(m));
+             return util::Status::Ok();
+           }).ok());
+  REQUIRE(got.size() == 1);
+  CHECK((got[0].raw == msg));
+}
+
+TEST_CASE("Non-ASCII folder names travel as modified UTF-7", "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("utf7");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  const std::string folder = "Erledigt/Übersicht & 台北";
+  REQUIRE(s.CreateFolder(folder).ok());
+  REQUIRE(s.Append(folder, imap_test::MakeMessage("utf7", 100)).ok());
+  auto box = s.Examine(folder);
+  REQUIRE(box.ok());
+  CHECK(box->exists == 1);
+  // The name on disk is Dovecot's decoding of what we sent.
+  CHECK_THAT(imap_test::Run("ls -a " + d.dir + "/mail/" + user + "/Maildir"),
+             Catch::Contains(".Erledigt.&ANw-bersicht &- &U,BTFw-"));
+  auto missing = s.Examine("No Such Folder");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(s.last_error().scope == imap::Scope::kFolder);
+  CHECK(s.Examine("INBOX").ok());  // a folder-scope error leaves the session usable
+}
+
+}  // namespace

@@ -1,0 +1,212 @@
+// The threading and dedupe rules of recovery::Commit, on a real LMDB store.
+#include "recovery/ingest.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+namespace {
+
+struct TempStore {
+  TempStore() {
+    char tmpl[] = "/tmp/deskmail-ingest-XXXXXX";
+    dir = mkdtemp(tmpl);
+    store::Options o;
+    o.no_sync = true;
+    auto s = store::Store::Open(dir, o);
+    REQUIRE(s.ok());
+    st = std::move(s).value();
+  }
+  ~TempStore() {
+    st.reset();
+    std::filesystem::remove_all(dir);
+  }
+  recovery::Outcome Ingest(const std::string& raw, const std::string& account = "support",
+                           const std::string& source_key = "") {
+    recovery::Source src{account, source_key, "replay", 1700000000};
+    auto p = recovery::Prepare(src, raw);
+    recovery::Outcome out;
+    util::Status s = st->Write([&](store::WriteTxn& txn) -> util::Status {
+      auto r = recovery::Commit(txn, p, opts);
+      if (!r.ok()) return r.status();
+      out = *r;
+      return {};
+    });
+    REQUIRE(s.ok());
+    return out;
+  }
+  std::uint64_t Tickets() {
+    std::uint64_t n = 0;
+    REQUIRE(st->Read([&](store::ReadTxn& t) {
+                n = t.TicketCount();
+                return util::Status{};
+              }).ok());
+    return n;
+  }
+  std::uint64_t Messages() {
+    std::uint64_t n = 0;
+    REQUIRE(st->Read([&](store::ReadTxn& t) {
+                n = t.MessageCount();
+                return util::Status{};
+              }).ok());
+    return n;
+  }
+  std::string dir;
+  std::unique_ptr<store::Store> st;
+  recovery::IngestOptions opts;
+};
+
+std::string Mail(const std::string& from, const std::string& subject, const std::string& msgid,
+                 const std::string& extra_headers = "", const std::string& body = "Hello.\n") {
+  std::string m = "From: " + from + "\nTo: support@acme.example\nSubject: " + subject +
+                  "\nDate: Mon, 02 Nov 2026 10:00:00 +0000\n";
+  if (!msgid.empty()) m += "Message-ID: <" + msgid + ">\n";
+  return m + extra_headers + "MIME-Version: 1.0\nContent-Type: text/plain\n\n" + body;
+}
+
+using Kind = recovery::Outcome::Kind;
+
+}  // namespace
+
+TEST_CASE("a new request opens a ticket with the sender as requester") {
+  TempStore ts;
+  auto o =
+      ts.Ingest(Mail("Jane Roe <Jane@Customer.example>", "Printer jams", "a1@customer.example"));
+  CHECK(o.kind == Kind::kNewTicket);
+  CHECK(o.ticket_id == 1);
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                auto ticket = t.GetTicket(1);
+                REQUIRE(ticket);
+                CHECK(ticket->requester_address == "jane@customer.example");
+                CHECK(ticket->requester_name == "Jane Roe");
+                CHECK(ticket->subject == "Printer jams");
+                CHECK(ticket->message_ids == std::vector<std::uint64_t>{o.message_id});
+                return util::Status{};
+              })
+              .ok());
+}
+
+TEST_CASE("replies thread by tag, In-Reply-To and References") {
+  TempStore ts;
+  auto first = ts.Ingest(Mail("a@c.example", "Printer jams", "m1@c.example"));
+  auto other = ts.Ingest(Mail("b@c.example", "Invoice", "m2@c.example"));
+  REQUIRE(first.ticket_id == 1);
+  REQUIRE(other.ticket_id == 2);
+
+  auto by_tag = ts.Ingest(Mail("a@c.example", "Re: [#1] Printer jams", "m3@c.example"));
+  CHECK(by_tag.kind == Kind::kThreaded);
+  CHECK(by_tag.ticket_id == 1);
+  CHECK(by_tag.detail == "ticket tag");
+
+  auto by_irt = ts.Ingest(
+      Mail("b@c.example", "Re: Invoice", "m4@c.example", "In-Reply-To: <m2@c.example>\n"));
+  CHECK(by_irt.kind == Kind::kThreaded);
+  CHECK(by_irt.ticket_id == 2);
+  CHECK(by_irt.detail == "In-Reply-To");
+
+  // Only the oldest reference is known: the chain still finds the ticket.
+  auto by_refs = ts.Ingest(Mail("a@c.example", "Re: Re: jams", "m5@c.example",
+                                "References: <m1@c.example> <unknown@elsewhere.example>\n"));
+  CHECK(by_refs.kind == Kind::kThreaded);
+  CHECK(by_refs.ticket_id == 1);
+  CHECK(by_refs.detail == "References");
+
+  // A tag naming a ticket that does not exist is not a thread.
+  auto ghost = ts.Ingest(Mail("c@c.example", "Re: [#99] lost", "m6@c.example"));
+  CHECK(ghost.kind == Kind::kNewTicket);
+  CHECK(ghost.ticket_id == 3);
+  CHECK(ts.Tickets() == 3);
+  CHECK(ts.Messages() == 6);
+}
+
+TEST_CASE("auto-replies, bounces and bulk mail open no ticket and keep their reason") {
+  TempStore ts;
+  struct Case {
+    std::string raw;
+    const char* reason_prefix;
+  };
+  const Case cases[] = {
+      {Mail("a@c.example", "Automatic reply: Printer", "r1@c.example",
+            "Auto-Submitted: auto-replied\n"),
+       "auto-reply"},
+      {Mail("MAILER-DAEMON@mx.c.example", "Undelivered Mail", "r2@c.example", "Return-Path: <>\n"),
+       "bounce"},
+      {Mail("news@c.example", "Our newsletter", "r3@c.example",
+            "List-Id: <news.c.example>\nPrecedence: bulk\n"),
+       "bulk"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.reason_prefix);
+    auto o = ts.Ingest(c.raw);
+    CHECK(o.kind == Kind::kIgnored);
+    CHECK(o.ticket_id == 0);
+    CHECK(o.detail.rfind(c.reason_prefix, 0) == 0);
+  }
+  CHECK(ts.Tickets() == 0);
+  CHECK(ts.Messages() == 3);
+}
+
+TEST_CASE("the same message is never stored twice") {
+  TempStore ts;
+  std::string raw = Mail("a@c.example", "Hello", "dup@c.example");
+  auto first = ts.Ingest(raw);
+  auto again = ts.Ingest(raw);
+  CHECK(again.kind == Kind::kDuplicate);
+  CHECK(again.message_id == first.message_id);
+
+  // Same Message-ID, different bytes (e.g. re-fetched with other headers), same account.
+  auto same_id =
+      ts.Ingest(Mail("a@c.example", "Hello again", "dup@c.example"), "support", "imap:INBOX/7/1");
+  CHECK(same_id.kind == Kind::kDuplicate);
+
+  // The same Message-ID in another account is that account's own copy.
+  auto other_account = ts.Ingest(raw, "sales");
+  CHECK(other_account.kind == Kind::kNewTicket);
+  CHECK(ts.Messages() == 2);
+}
+
+TEST_CASE("mail without a usable sender or that cannot be parsed is kept raw") {
+  TempStore ts;
+  auto no_from = ts.Ingest("To: support@acme.example\nSubject: who am I\n\nbody\n");
+  CHECK(no_from.kind == Kind::kUnprocessable);
+  CHECK(no_from.detail == "no sender address");
+
+  std::string garbage("\x00\x01\xff\xfe binary \x89PNG\r\n\x1a\n", 20);
+  auto bad = ts.Ingest(garbage);
+  CHECK(bad.kind == Kind::kUnprocessable);
+
+  auto empty = ts.Ingest("");
+  CHECK(empty.kind == Kind::kEmpty);
+
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                auto rec = t.GetMessage(bad.message_id);
+                REQUIRE(rec);
+                CHECK(rec->disposition == store::Disposition::kUnprocessable);
+                auto raw = t.GetRaw(rec->raw_sha256);
+                REQUIRE(raw);
+                CHECK(*raw == garbage);
+                return util::Status{};
+              })
+              .ok());
+  CHECK(ts.Tickets() == 0);
+  CHECK(ts.Messages() == 2);
+}
+
+TEST_CASE("an aborted transaction leaves no message and no ticket") {
+  TempStore ts;
+  auto p = recovery::Prepare({"support", "", "replay", 1}, Mail("a@c.example", "x", "x@c.example"));
+  util::Status s = ts.st->Write([&](store::WriteTxn& txn) -> util::Status {
+    auto r = recovery::Commit(txn, p, ts.opts);
+    REQUIRE(r.ok());
+    REQUIRE(r->kind == Kind::kNewTicket);
+    return util::Error(util::Code::kInternal, "simulated crash before commit");
+  });
+  CHECK_FALSE(s.ok());
+  CHECK(ts.Tickets() == 0);
+  CHECK(ts.Messages() == 0);
+  // The id given back: the next ticket is still #1.
+  CHECK(ts.Ingest(Mail("a@c.example", "x", "x@c.example")).ticket_id == 1);
+}
