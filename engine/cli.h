@@ -32,6 +32,7 @@ void PrintError(const std::string& what);
 struct ReplayArgs {
   std::string path;
   std::string account;
+  bool as_intake = false;
   bool quiet = false;
 };
 int CmdReplay(const Context& ctx, const ReplayArgs& args);
@@ -51,6 +52,14 @@ struct RunArgs {
   bool once = false;
 };
 int CmdRun(const Context& ctx, const RunArgs& args);
+
+int CmdAccounts(const Context& ctx, bool json);
+// One account, or every expiring/expired one in turn.
+int CmdReauth(const Context& ctx, const std::string& account, bool expiring);
+
+// Files, mailboxes, or (no inputs) one message on stdin.
+int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs);
+int CmdIntakeLog(const Context& ctx, bool json);
 
 int CmdInspect(const std::string& file, bool json);
 int CmdExport(const Context& ctx, std::uint64_t since, bool jsonl);

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/cli.h"
+#include "engine/oauth_source.h"
 #include "engine/poller.h"
 
 namespace engine {
@@ -56,6 +57,16 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
   ingest.tag = *tag;
   PollerOptions opts;
   opts.once = args.once;
+  bool oauth = false;
+  for (const auto& a : ctx.config.accounts) oauth = oauth || UsesOAuthRefresh(a);
+  if (oauth) {
+    auto box = store::SecretBox::Load(ctx.data_dir);
+    if (!box.ok()) {
+      PrintError(box.status().ToString());
+      return kExitFailure;
+    }
+    opts.secrets = std::make_shared<const store::SecretBox>(std::move(box).value());
+  }
 
   std::stop_source stop;
   SignalStopper stopper(stop);

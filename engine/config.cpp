@@ -1,5 +1,7 @@
 #include "engine/config.h"
 
+#include "util/clock.h"
+
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -133,6 +135,7 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
   r.Str("reauth_policy", a.reauth_policy);
   r.Int("refresh_token_lifetime_days", a.refresh_token_lifetime_days, 1, 3650);
   r.Int("alert_days", a.alert_days, 0, 365);
+  r.Str("client_secret_expires_at", a.client_secret_expires_at);
   r.ReportUnknown(warnings);
 
   if (a.name.empty()) errors.push_back(r.where() + "name: required");
@@ -146,6 +149,10 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
       !(a.post_action.rfind("move:", 0) == 0 && a.post_action.size() > 5)) {
     errors.push_back(r.where() + "post_action = \"" + a.post_action +
                      "\": must be none, seen or move:FOLDER");
+  }
+  if (!a.client_secret_expires_at.empty() && !util::ParseRfc3339(a.client_secret_expires_at)) {
+    errors.push_back(r.where() + "client_secret_expires_at = \"" + a.client_secret_expires_at +
+                     "\": not an RFC 3339 time");
   }
   if (a.folders.empty()) errors.push_back(r.where() + "folders: must name at least one folder");
   if (a.auth == "password" && a.password_env.empty() && a.password_file.empty()) {
@@ -179,6 +186,8 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
   top.Str("data_dir", cfg.data_dir);
   top.Str("ticket_tag", cfg.ticket_tag);
   top.Str("log_level", cfg.log_level);
+  top.Str("alert_command", cfg.alert_command);
+  top.Int("expired_retry_hours", cfg.expired_retry_hours, 1, 24 * 365);
   top.Known("admin");
   top.Known("intake");
   top.Known("account");

@@ -41,6 +41,7 @@ struct AccountConfig {
   std::string reauth_policy = "fixed";   // fixed | rolling
   int refresh_token_lifetime_days = 90;
   int alert_days = 10;
+  std::string client_secret_expires_at;  // RFC 3339, optional: tracked like the token deadline
 };
 
 struct Config {
@@ -52,6 +53,8 @@ struct Config {
   int forward_max_age_days = 14;
   std::string ticket_tag = "[#{id}]";
   std::string log_level = "info";
+  std::string alert_command;    // run once a day per expiring account, JSON on stdin
+  int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
   std::vector<AccountConfig> accounts;
   std::vector<std::string> warnings;  // unknown keys and the like, one line each
 

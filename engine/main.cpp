@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <filesystem>
 #include <iostream>
 
@@ -24,6 +25,9 @@ void SetupLogging(const std::string& level) {
 
 int main(int argc, char** argv) {
   using namespace engine;
+  // A peer that hangs up (an alert_command that ignores stdin, a dropped
+  // socket) must give EPIPE, not kill the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"deskmail: support mailboxes to helpdesk tickets, without losing mail"};
   app.set_version_flag("--version", "deskmail 0.1.0");
   app.require_subcommand(1);
@@ -39,6 +43,25 @@ int main(int argc, char** argv) {
   auto* c_run = app.add_subcommand("run", "poll every configured account (IDLE where offered)");
   c_run->add_flag("--once", run.once, "one pass over every account, then exit");
 
+  std::vector<std::string> intake_files;
+  bool intake_log = false, intake_json = false;
+  auto* c_intake = app.add_subcommand("intake", "the forwarded-mail intake (stdin when no FILE)");
+  c_intake->add_option("FILE", intake_files, "messages or mailboxes");
+  c_intake->add_flag("--log", intake_log, "show the intake's decisions instead");
+  c_intake->add_flag("--json", intake_json, "with --log: JSON output");
+
+  bool accounts_json = false;
+  auto* c_accounts =
+      app.add_subcommand("accounts", "accounts, token state, days to reauth, outages");
+  c_accounts->add_flag("--json", accounts_json, "JSON output");
+
+  std::string reauth_account;
+  bool reauth_expiring = false;
+  auto* c_reauth =
+      app.add_subcommand("reauth", "renew an account's OAuth consent (device code flow)");
+  c_reauth->add_option("ACCOUNT", reauth_account, "account name");
+  c_reauth->add_flag("--expiring", reauth_expiring, "walk every expiring or expired account");
+
   ReplayArgs replay;
   auto* c_replay =
       app.add_subcommand("replay", "feed a Maildir, mbox or .eml directory through the pipeline");
@@ -46,6 +69,8 @@ int main(int argc, char** argv) {
       ->add_option("PATH", replay.path, "Maildir, mbox, directory of .eml files, or one message")
       ->required();
   c_replay->add_option("--account", replay.account, "account name the mail belongs to")->required();
+  c_replay->add_flag("--as-intake", replay.as_intake,
+                     "feed the mailbox to the forwarded-mail intake instead");
   c_replay->add_flag("-q,--quiet", replay.quiet, "no progress bar, no summary");
 
   TicketsArgs tickets;
@@ -106,7 +131,16 @@ int main(int argc, char** argv) {
   mime::Init();
 
   if (*c_run) return CmdRun(ctx, run);
-  if (*c_replay) return CmdReplay(ctx, replay);
+  if (*c_replay) {
+    if (replay.as_intake) return CmdIntake(ctx, {replay.path});
+    return CmdReplay(ctx, replay);
+  }
+  if (*c_intake) {
+    if (intake_log) return CmdIntakeLog(ctx, intake_json);
+    return CmdIntake(ctx, intake_files);
+  }
+  if (*c_accounts) return CmdAccounts(ctx, accounts_json);
+  if (*c_reauth) return CmdReauth(ctx, reauth_account, reauth_expiring);
   if (*c_tickets) {
     if (tickets.action == "summary") return CmdSummary(ctx, tickets.json);
     if (tickets.action == "show" && tickets.id == 0) {

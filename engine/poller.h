@@ -2,17 +2,25 @@
 // account's failure never stops another). A worker connects, syncs every
 // folder, then waits in IDLE (where offered) or sleeps poll_interval_s, and
 // reconnects with exponential backoff and jitter after a failure.
+//
+// Token expiry is not a hiccup: when the identity provider says the refresh
+// token is dead (invalid_grant), or IMAP rejects a freshly refreshed token,
+// the worker opens an outage, stops fetching for that account, retries the
+// token endpoint at most every expired_retry_hours, and resumes (backfilling
+// the whole gap by UID) once `deskmail reauth` closes the outage.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <stop_token>
 #include <string>
 
 #include "engine/config.h"
+#include "engine/oauth_client.h"
 #include "engine/sync.h"
 #include "recovery/ingest.h"
+#include "store/secret_box.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -27,12 +35,16 @@ struct PollerOptions {
   std::chrono::minutes idle_max{25};  // RFC 2177: re-issue IDLE before 29 minutes
   std::chrono::milliseconds connect_timeout{15'000};
   std::chrono::milliseconds io_timeout{120'000};
+  std::chrono::seconds outage_check{10};  // how often a stopped account looks for a reauth
+  std::shared_ptr<const store::SecretBox> secrets;  // required for OAuth accounts
+  HttpOptions http;
 };
 
 struct AccountResult {
   bool ok = false;
   util::Status last_error;
   SyncStats totals;
+  std::uint64_t open_outage = 0;
 };
 
 // Runs until `stop` is requested (or, with opts.once, after one pass).

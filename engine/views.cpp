@@ -90,9 +90,32 @@ json MessageJson(const mime::Message& m) {
       {"attachments", attachments},
       {"attached_messages", m.attached_messages.size()},
       {"parse_errors", m.parse_errors},
-      {"forwarded", nullptr},  // the forward unwrapper fills this (issue 5)
+      {"forwarded", nullptr},
   };
+  if (auto fwd = mime::UnwrapForward(m)) j["forwarded"] = ForwardedJson(*fwd);
   return j;
+}
+
+json ForwardedJson(const mime::Forwarded& f) {
+  const mime::ForwardedOriginal& o = f.original;
+  json attachments = json::array();
+  for (const auto& a : o.attachments) {
+    attachments.push_back(
+        {{"filename", a.filename}, {"content_type", a.content_type}, {"size", a.size}});
+  }
+  return {{"kind", f.kind == mime::ForwardKind::kInline ? "inline" : "attachment"},
+          {"depth", f.depth},
+          {"note", f.note},
+          {"forwarder", AddressJson(f.forwarder)},
+          {"original",
+           {{"from", AddressJson(o.from)},
+            {"to", AddressList(o.to)},
+            {"cc", AddressList(o.cc)},
+            {"subject", o.subject},
+            {"date", o.date ? json(util::FormatRfc3339(*o.date)) : json(nullptr)},
+            {"message_id", Optional(o.message_id)},
+            {"body_text", o.body_text},
+            {"attachments", attachments}}}};
 }
 
 json TicketJson(const store::TicketRecord& t) {

@@ -5,13 +5,16 @@
 #include <string>
 #include <vector>
 
+#include "mime/forward.h"
 #include "mime/message.h"
 #include "store/records.h"
 
 namespace engine {
 
 // `deskmail inspect --json`: the contract in ARCHITECTURE.md.
+// Its "forwarded" key is ForwardedJson of mime::UnwrapForward, or null.
 nlohmann::json MessageJson(const mime::Message& m);
+nlohmann::json ForwardedJson(const mime::Forwarded& f);
 nlohmann::json TicketJson(const store::TicketRecord& t);
 nlohmann::json MessageRecordJson(const store::MessageRecord& m, bool with_body);
 const char* DispositionName(store::Disposition d);

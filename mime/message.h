@@ -24,6 +24,9 @@ struct Attachment {
   std::string sha256;        // hex of the decoded bytes
   std::string content_id;    // without angle brackets, may be empty
   bool inline_image = false; // Content-Disposition inline (or a cid:-referenced image)
+  // Where the file was unpacked from: "winmail.dat" (the TNEF part's filename)
+  // for files inside an Outlook TNEF part; empty for ordinary MIME parts.
+  std::string container;
 };
 
 // Values are stored on disk (store/ keeps the number): never renumber.

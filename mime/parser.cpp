@@ -170,6 +170,8 @@ util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
   detail::CollectRawHeaders(gm.get(), popts.get(), &msg);
   detail::DecodeHeaders(popts.get(), &msg);
 
+  if (msg.body_text.empty() && msg.body_html.empty() && !walker.tnef_body().empty())
+    msg.body_text = walker.tnef_body();
   if (msg.body_text.empty() && !msg.body_html.empty()) {
     HtmlTextOptions hopts;
     hopts.max_bytes = opts.max_body_text_bytes + 1;

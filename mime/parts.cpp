@@ -4,6 +4,7 @@
 
 #include "mime/charset.h"
 #include "mime/detail/glib_ptr.h"
+#include "mime/detail/tnef.h"
 #include "util/sha256.h"
 
 namespace mime::detail {
@@ -170,6 +171,7 @@ void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   std::string storage;
   std::string_view bytes;
   DecodedBytes(part, type, &storage, &bytes);
+  if (IsTnef(type, filename) && UnpackTnef(named ? filename : "winmail.dat", bytes)) return;
   if ((!plain && !html) || attachment_disp || named) {
     AddAttachment(part, type, bytes);
     return;
@@ -197,6 +199,33 @@ void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   } else if (!in_alternative) {
     AddAttachment(part, type, bytes);
   }
+}
+
+bool PartWalker::IsTnef(const std::string& content_type, const char* filename) {
+  if (content_type == "application/ms-tnef" || content_type == "application/vnd.ms-tnef")
+    return true;
+  return filename != nullptr && g_ascii_strcasecmp(filename, "winmail.dat") == 0;
+}
+
+// The files inside winmail.dat replace it in the attachment list (each marked
+// with its container); its body is kept for messages that have no other.
+bool PartWalker::UnpackTnef(const std::string& container, std::string_view bytes) {
+  TnefContents tnef;
+  if (!DecodeTnef(bytes, &tnef)) {
+    Note("TNEF part could not be decoded: kept as an attachment");
+    return false;
+  }
+  for (TnefFile& f : tnef.files) {
+    Attachment a;
+    a.filename = ToUtf8(f.filename, "utf-8");
+    a.content_type = std::move(f.content_type);
+    a.size = f.data.size();
+    a.sha256 = util::Sha256Hex(f.data);
+    a.container = ToUtf8(container, "utf-8");
+    out_->attachments.push_back(std::move(a));
+  }
+  if (tnef_body_.empty()) tnef_body_ = std::move(tnef.body_text);
+  return true;
 }
 
 void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,

@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "recovery/fingerprint.h"
+#include "recovery/outage.h"
 #include "util/sha256.h"
 
 namespace recovery {
@@ -89,9 +91,21 @@ void FillFromMessage(store::MessageRecord& rec, const mime::Message& m, const In
   rec.subject = m.subject;
   rec.date = m.date.value_or(0);
   rec.body_text = Truncate(m.body_text, opts.max_stored_body_bytes);
+  rec.fingerprint = Fingerprint(rec.from_address, rec.subject, m.body_text);
   for (const auto& a : m.attachments) {
     rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
   }
+}
+
+// Mail dated inside one of the account's outage windows was missed while
+// its token was dead: tag it, and count it on the outage.
+util::Status TagOutage(store::WriteTxn& txn, store::MessageRecord& rec) {
+  if (rec.date == 0) return {};
+  auto o = OutageCovering(txn, rec.account, rec.date);
+  if (!o) return {};
+  rec.outage_id = o->id;
+  ++o->recovered;
+  return txn.PutOutage(*o);
 }
 
 util::Status Event(store::WriteTxn& txn, std::int64_t at, const char* type,
@@ -180,6 +194,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
 
   const mime::Message& m = *p.message;
   FillFromMessage(rec, m, opts);
+  if (auto s = TagOutage(txn, rec); !s.ok()) return s;
   if (m.classification != mime::Classification::kNormal) {
     rec.disposition = store::Disposition::kIgnored;
     rec.reason =
@@ -210,6 +225,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     ticket.channel = p.source.channel;
     out.kind = Kind::kNewTicket;
   }
+  if (out.kind == Kind::kNewTicket) ticket.outage_id = rec.outage_id;
   ticket.message_ids.push_back(rec.id);
   ticket.updated_at = std::max(ticket.updated_at, m.date.value_or(at));
   rec.ticket_id = ticket.id;

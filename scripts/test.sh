@@ -22,5 +22,11 @@ if [ -x "$ROOT/tests/dovecot/start.sh" ]; then
   export DESKMAIL_TEST_DOVECOT_DIR=$DOVECOT_DIR DESKMAIL_TEST_DOVECOT_PORT_BASE=$DOVECOT_BASE
 fi
 
-cd "$BUILD"
-ctest --output-on-failure -j "$JOBS" --timeout 600
+(cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 600)
+
+# Bounded fuzzing of parse + forward unwrap (clang, libFuzzer, ASan/UBSan).
+# A crash fails the run; its input is left in build-fuzz/artifacts/.
+FUZZ_SECONDS=${DESKMAIL_FUZZ_SECONDS:-60}
+if [ "$FUZZ_SECONDS" -gt 0 ]; then
+  bash "$ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS"
+fi

@@ -6,6 +6,8 @@
 //   ticket (v1):  id a s rn ra ca ua m st ch o fw
 //   checkpoint (v1): uv lu ua
 //   event (v1):   at ty d
+//   outage (v1):  id a st en da c r
+//   intake log (v1): at a i de rn fw of os om od t m
 #include "store/detail/codec.h"
 
 #include <limits>
@@ -183,6 +185,7 @@ std::string EncodeMessage(const MessageRecord& r) {
               {"sk", r.source_key},
               {"ch", r.channel},
               {"mid", r.message_id},
+              {"fp", r.fingerprint},
               {"irt", r.in_reply_to},
               {"refs", r.references},
               {"rh", r.raw_sha256},
@@ -219,6 +222,7 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
     f.Str("sk", r.source_key);
     f.Str("ch", r.channel);
     f.Str("mid", r.message_id);
+    f.Str("fp", r.fingerprint);
     f.Str("irt", r.in_reply_to);
     f.StrList("refs", r.references);
     f.Str("rh", r.raw_sha256);
@@ -345,6 +349,71 @@ util::Result<Event> DecodeEvent(std::uint64_t seq, std::string_view bytes) {
     f.Str("d", ev.data_json);
     if (!f.ok()) return FieldError(kKind, f);
     return ev;
+  });
+}
+
+std::string EncodeOutage(const OutageRecord& r) {
+  return GuardEncode([&] {
+    json j = {{"v", kOutageVersion}, {"id", r.id},          {"a", r.account}, {"st", r.start},
+              {"en", r.end},         {"da", r.detected_at}, {"c", r.cause},   {"r", r.recovered}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<OutageRecord> DecodeOutage(std::string_view bytes) {
+  constexpr std::string_view kKind = "outage";
+  return Guard<OutageRecord>(kKind, [&]() -> util::Result<OutageRecord> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kOutageVersion, doc); !s.ok()) return s;
+    OutageRecord r;
+    Fields f(doc);
+    f.Num("id", r.id);
+    f.Str("a", r.account);
+    f.Num("st", r.start);
+    f.Num("en", r.end);
+    f.Num("da", r.detected_at);
+    f.Str("c", r.cause);
+    f.Num("r", r.recovered);
+    if (!f.ok()) return FieldError(kKind, f);
+    return r;
+  });
+}
+
+std::string EncodeIntakeLog(const IntakeLogRecord& r) {
+  return GuardEncode([&] {
+    json j = {{"v", kIntakeLogVersion},   {"at", r.at},
+              {"a", r.account},           {"i", r.input},
+              {"de", r.decision},         {"rn", r.reason},
+              {"fw", r.forwarder},        {"of", r.original_from},
+              {"os", r.original_subject}, {"om", r.original_message_id},
+              {"od", r.original_date},    {"t", r.ticket_id},
+              {"m", r.message_id}};
+    return ToBytes(j);
+  });
+}
+
+util::Result<IntakeLogRecord> DecodeIntakeLog(std::uint64_t seq, std::string_view bytes) {
+  constexpr std::string_view kKind = "intake log";
+  return Guard<IntakeLogRecord>(kKind, [&]() -> util::Result<IntakeLogRecord> {
+    json doc;
+    if (util::Status s = Parse(bytes, kKind, kIntakeLogVersion, doc); !s.ok()) return s;
+    IntakeLogRecord r;
+    r.seq = seq;
+    Fields f(doc);
+    f.Num("at", r.at);
+    f.Str("a", r.account);
+    f.Str("i", r.input);
+    f.Str("de", r.decision);
+    f.Str("rn", r.reason);
+    f.Str("fw", r.forwarder);
+    f.Str("of", r.original_from);
+    f.Str("os", r.original_subject);
+    f.Str("om", r.original_message_id);
+    f.Num("od", r.original_date);
+    f.Num("t", r.ticket_id);
+    f.Num("m", r.message_id);
+    if (!f.ok()) return FieldError(kKind, f);
+    return r;
   });
 }
 

@@ -57,6 +57,7 @@ struct MessageRecord {
   std::vector<AttachmentRecord> attachments;
   std::uint64_t outage_id = 0;  // set when recovered from an outage window
   std::string forwarder;        // intake: who forwarded it
+  std::string fingerprint;      // recovery/fingerprint.h; indexed when not empty
 
   friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
@@ -96,6 +97,39 @@ struct Event {
   std::string data_json;  // a JSON object, serialized
 
   friend bool operator==(const Event&, const Event&) = default;
+};
+
+// A window during which an account could not fetch (its OAuth token was
+// expired or revoked). recovery/ opens and closes them.
+struct OutageRecord {
+  std::uint64_t id = 0;  // allocated by WriteTxn::AllocateOutageId, starts at 1
+  std::string account;
+  std::int64_t start = 0;        // the account's last successful sync before the failure
+  std::int64_t end = 0;          // 0 while open; set when the account is reauthenticated
+  std::int64_t detected_at = 0;  // when deskmail saw the failure
+  std::string cause;             // e.g. "invalid_grant: AADSTS700082 ..." (never a token)
+  std::uint64_t recovered = 0;   // messages dated inside the window fetched by backfill
+
+  friend bool operator==(const OutageRecord&, const OutageRecord&) = default;
+};
+
+// One decision of the forwarded-mail intake (deskmail intake --log).
+struct IntakeLogRecord {
+  std::uint64_t seq = 0;  // allocated on append, starts at 1
+  std::int64_t at = 0;
+  std::string account;   // the intake account (or "intake" for the CLI/pipe)
+  std::string input;     // file name, "stdin", or an IMAP source key
+  std::string decision;  // "accepted" | "appended" | "duplicate" | "rejected" | "not-forward"
+  std::string reason;
+  std::string forwarder;  // address of who forwarded it
+  std::string original_from;
+  std::string original_subject;
+  std::string original_message_id;
+  std::int64_t original_date = 0;  // 0 when unknown
+  std::uint64_t ticket_id = 0;
+  std::uint64_t message_id = 0;
+
+  friend bool operator==(const IntakeLogRecord&, const IntakeLogRecord&) = default;
 };
 
 }  // namespace store

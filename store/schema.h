@@ -42,6 +42,8 @@
 //                  "next_ticket_id"   next id AllocateTicketId returns (absent = 1)
 //                  "next_message_id"  likewise for AllocateMessageId
 //                  "next_event_seq"   likewise for AppendEvent
+//                  "next_outage_id"   likewise for AllocateOutageId
+//                  "next_intake_seq"  likewise for AppendIntakeLog
 //                Counters move inside the caller's write transaction, so an
 //                aborted transaction hands its ids back.
 //                Writer: store/ only.
@@ -58,6 +60,11 @@
 //                when long). values: message ids, so duplicates are sorted
 //                oldest first. Empty Message-IDs are not indexed.
 //                Writer: PutMessage only.
+//   fingerprint_index  MDB_DUPSORT. key: MessageRecord::fingerprint (64 hex
+//                chars, recovery/fingerprint.h). values: message ids, oldest
+//                first. Empty fingerprints are not indexed. Used by the
+//                intake to spot a forwarded copy of mail already stored.
+//                Writer: PutMessage only.
 //   source_index key: account '\0' source_key (folded when long).
 //                value: message id. One message per source: a put of a
 //                second message with a used source key is refused
@@ -70,9 +77,22 @@
 //                (token health, reauth clock). Writer: WriteTxn::PutAccount.
 //   events       key: event seq. value: Event, kEventVersion. Append-only.
 //                Writer: WriteTxn::AppendEvent.
-//   secrets      RESERVED (created, empty): AES-256-GCM sealed refresh tokens.
-//   outages      RESERVED (created, empty): outage records, key outage id.
-//   intake_log   RESERVED (created, empty): forwarded-mail intake decisions.
+//   secrets      key: secret name, e.g. "refresh_token:support" (folded when
+//                long; never empty). value: opaque sealed bytes from
+//                store::SecretBox (store/secret_box.h documents that format:
+//                version byte, nonce, ciphertext, GCM tag). The store never
+//                sees a secret in clear and cannot check these bytes; a
+//                blob that fails to open is reported by SecretBox::Open.
+//                Writer: WriteTxn::PutSecret / DeleteSecret (engine/ token
+//                handling). Store a rotated refresh token in the same
+//                transaction that records the rotation.
+//   outages      key: outage id. value: OutageRecord, kOutageVersion.
+//                Writer: WriteTxn::PutOutage (recovery/ token health opens
+//                and closes them; backfill updates `recovered`). Records
+//                are never deleted: a closed outage is history.
+//   intake_log   key: intake seq. value: IntakeLogRecord, kIntakeLogVersion
+//                (the seq is the key, not stored in the value). Append-only.
+//                Writer: WriteTxn::AppendIntakeLog (recovery/ intake).
 //
 // MAP SIZE
 //   The map starts at Options::initial_map_size (or the size already used
@@ -98,6 +118,8 @@ inline constexpr std::uint64_t kMessageVersion = 1;
 inline constexpr std::uint64_t kTicketVersion = 1;
 inline constexpr std::uint64_t kCheckpointVersion = 1;
 inline constexpr std::uint64_t kEventVersion = 1;
+inline constexpr std::uint64_t kOutageVersion = 1;
+inline constexpr std::uint64_t kIntakeLogVersion = 1;
 
 inline constexpr std::size_t kMaxKeyBytes = 511;
 
@@ -115,13 +137,14 @@ enum class Db : std::uint8_t {
   kSecrets = 9,
   kOutages = 10,
   kIntakeLog = 11,
+  kFingerprintIndex = 12,
 };
-inline constexpr std::size_t kDbCount = 12;
+inline constexpr std::size_t kDbCount = 13;
 
 // The LMDB name of each database, indexed by Db.
 inline constexpr std::string_view kDbNames[kDbCount] = {
-    "meta", "tickets",  "messages", "raw",     "msgid_index", "source_index",
-    "sync", "accounts", "events",   "secrets", "outages",     "intake_log",
+    "meta",     "tickets", "messages", "raw",     "msgid_index", "source_index",      "sync",
+    "accounts", "events",  "secrets",  "outages", "intake_log",  "fingerprint_index",
 };
 
 inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }
@@ -131,5 +154,7 @@ inline constexpr std::string_view kMetaSchemaVersion = "schema_version";
 inline constexpr std::string_view kMetaNextTicketId = "next_ticket_id";
 inline constexpr std::string_view kMetaNextMessageId = "next_message_id";
 inline constexpr std::string_view kMetaNextEventSeq = "next_event_seq";
+inline constexpr std::string_view kMetaNextOutageId = "next_outage_id";
+inline constexpr std::string_view kMetaNextIntakeSeq = "next_intake_seq";
 
 }  // namespace store

@@ -201,7 +201,7 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
   for (std::size_t i = 0; i < kDbCount; ++i) {
     const Db db = static_cast<Db>(i);
     unsigned flags = read_only ? 0 : MDB_CREATE;
-    if (db == Db::kMsgidIndex) flags |= MDB_DUPSORT;
+    if (db == Db::kMsgidIndex || db == Db::kFingerprintIndex) flags |= MDB_DUPSORT;
     const std::string name(kDbNames[i]);
     rc = mdb_dbi_open(raw, name.c_str(), flags, &dbis.dbi[i]);
     if (rc == MDB_NOTFOUND && read_only && db != Db::kMeta) continue;  // older store

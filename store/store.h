@@ -41,6 +41,8 @@ class ReadTxn {
                                                     std::string_view source_key) = 0;
   // Every stored message (any account) with this Message-ID, oldest first.
   virtual std::vector<std::uint64_t> FindByMessageId(std::string_view message_id) = 0;
+  // Every stored message with this content fingerprint (MessageRecord::fingerprint).
+  virtual std::vector<std::uint64_t> FindByFingerprint(std::string_view fingerprint) = 0;
   virtual std::optional<std::string> GetRaw(std::string_view sha256_hex) = 0;
   virtual std::optional<Checkpoint> GetCheckpoint(std::string_view account,
                                                   std::string_view folder) = 0;
@@ -52,6 +54,13 @@ class ReadTxn {
   virtual void ForEachMessage(const std::function<bool(const MessageRecord&)>& fn) = 0;
   virtual void ForEachEvent(std::uint64_t after_seq,
                             const std::function<bool(const Event&)>& fn) = 0;
+  virtual std::optional<OutageRecord> GetOutage(std::uint64_t id) = 0;
+  // Outages in id order (every account); the callback returns false to stop.
+  virtual void ForEachOutage(const std::function<bool(const OutageRecord&)>& fn) = 0;
+  // Sealed bytes (store/secret_box.h seals and opens them); nullopt when absent.
+  virtual std::optional<std::string> GetSecret(std::string_view name) = 0;
+  virtual void ForEachIntakeLog(std::uint64_t after_seq,
+                                const std::function<bool(const IntakeLogRecord&)>& fn) = 0;
   virtual std::uint64_t TicketCount() = 0;
   virtual std::uint64_t MessageCount() = 0;
 
@@ -92,6 +101,15 @@ class WriteTxn : public ReadTxn {
   virtual util::Status PutCheckpoint(std::string_view account, std::string_view folder,
                                      const Checkpoint& cp) = 0;
   virtual util::Status PutAccount(std::string_view name, std::string_view value) = 0;
+  virtual std::uint64_t AllocateOutageId() = 0;
+  // Inserts or replaces. REQUIRES: rec.id was allocated in this store.
+  virtual util::Status PutOutage(const OutageRecord& rec) = 0;
+  // `sealed` is ciphertext from store::SecretBox: the store never sees a
+  // secret in clear.
+  virtual util::Status PutSecret(std::string_view name, std::string_view sealed) = 0;
+  virtual util::Status DeleteSecret(std::string_view name) = 0;
+  // Assigns the next intake log sequence number (1, 2, 3, ...).
+  virtual util::Status AppendIntakeLog(const IntakeLogRecord& rec) = 0;
   // Assigns the next sequence number (1, 2, 3, ...). kInvalidArgument
   // unless data_json is one serialized JSON object.
   virtual util::Status AppendEvent(std::int64_t at, std::string_view type,

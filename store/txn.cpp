@@ -68,7 +68,7 @@ util::Status TxnImpl::Put(Db db, std::string_view key, std::string_view value, E
                           std::string_view label) {
   unsigned flags = 0;
   if (exists != Exists::kOverwrite) {
-    flags = db == Db::kMsgidIndex ? MDB_NODUPDATA : MDB_NOOVERWRITE;
+    flags = db == Db::kMsgidIndex || db == Db::kFingerprintIndex ? MDB_NODUPDATA : MDB_NOOVERWRITE;
   }
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   const auto i = static_cast<std::size_t>(db);
@@ -192,17 +192,25 @@ std::optional<std::uint64_t> TxnImpl::FindBySource(std::string_view account,
 }
 
 std::vector<std::uint64_t> TxnImpl::FindByMessageId(std::string_view message_id) {
+  return FindDups(Db::kMsgidIndex, message_id);
+}
+
+std::vector<std::uint64_t> TxnImpl::FindByFingerprint(std::string_view fingerprint) {
+  return FindDups(Db::kFingerprintIndex, fingerprint);
+}
+
+std::vector<std::uint64_t> TxnImpl::FindDups(Db db, std::string_view label) {
   std::vector<std::uint64_t> ids;
-  const auto i = static_cast<std::size_t>(Db::kMsgidIndex);
-  if (message_id.empty() || !dbis_.present[i]) return ids;
+  const auto i = static_cast<std::size_t>(db);
+  if (label.empty() || !dbis_.present[i]) return ids;
   MDB_cursor* raw = nullptr;
   int rc = mdb_cursor_open(txn_, dbis_.dbi[i], &raw);
   if (rc != 0) {
-    ReadFailed(LmdbError(rc, "cursor msgid_index"));
+    ReadFailed(LmdbError(rc, "cursor " + std::string(kDbNames[i])));
     return ids;
   }
   CursorPtr cursor(raw);
-  std::string key = FoldKey(std::string(message_id));
+  std::string key = FoldKey(std::string(label));
   MDB_val k = ToVal(key);
   MDB_val v{};
   // Duplicates come back in value order: big-endian ids, oldest first.
@@ -212,7 +220,7 @@ std::vector<std::uint64_t> TxnImpl::FindByMessageId(std::string_view message_id)
     rc = mdb_cursor_get(raw, &k, &v, MDB_NEXT_DUP);
   }
   if (rc != MDB_NOTFOUND) {
-    ReadFailed(LmdbError(rc, "get " + Label(Db::kMsgidIndex, message_id)));
+    ReadFailed(LmdbError(rc, "get " + Label(db, label)));
   }
   return ids;
 }
@@ -279,6 +287,49 @@ void TxnImpl::ForEachEvent(std::uint64_t after_seq, const std::function<bool(con
   });
 }
 
+std::optional<OutageRecord> TxnImpl::GetOutage(std::uint64_t id) {
+  std::string_view v;
+  if (!Get(Db::kOutages, EncodeU64(id), IdLabel(id), v)) return std::nullopt;
+  util::Result<OutageRecord> r = DecodeOutage(v);
+  if (r && r->id != id) r = util::Error(util::Code::kCorruption, "record id mismatch");
+  if (!r) {
+    ReadFailed(util::Error(r.status().code(),
+                           Label(Db::kOutages, IdLabel(id)) + ": " + r.status().message()));
+    return std::nullopt;
+  }
+  return std::move(r).value();
+}
+
+void TxnImpl::ForEachOutage(const std::function<bool(const OutageRecord&)>& fn) {
+  Scan(Db::kOutages, {}, [&](std::string_view key, std::string_view value) {
+    util::Result<OutageRecord> r = DecodeOutage(value);
+    if (r && r->id == FirstIdOr0(key)) return fn(*r);
+    ReadFailed(util::Error(util::Code::kCorruption,
+                           Label(Db::kOutages, IdLabel(FirstIdOr0(key))) + ": " +
+                               (r ? std::string("record id mismatch") : r.status().message())));
+    return true;
+  });
+}
+
+std::optional<std::string> TxnImpl::GetSecret(std::string_view name) {
+  std::string_view v;
+  if (!Get(Db::kSecrets, FoldKey(std::string(name)), name, v)) return std::nullopt;
+  return std::string(v);
+}
+
+void TxnImpl::ForEachIntakeLog(std::uint64_t after_seq,
+                               const std::function<bool(const IntakeLogRecord&)>& fn) {
+  if (after_seq == UINT64_MAX) return;
+  Scan(Db::kIntakeLog, EncodeU64(after_seq + 1), [&](std::string_view key, std::string_view value) {
+    const std::uint64_t seq = FirstIdOr0(key);
+    util::Result<IntakeLogRecord> r = DecodeIntakeLog(seq, value);
+    if (r) return fn(*r);
+    ReadFailed(util::Error(util::Code::kCorruption,
+                           Label(Db::kIntakeLog, IdLabel(seq)) + ": " + r.status().message()));
+    return true;
+  });
+}
+
 std::uint64_t TxnImpl::TicketCount() { return Entries(Db::kTickets); }
 std::uint64_t TxnImpl::MessageCount() { return Entries(Db::kMessages); }
 
@@ -330,6 +381,13 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
         return s;
       }
     }
+    if (!old->fingerprint.empty() && old->fingerprint != rec.fingerprint) {
+      if (util::Status s =
+              Del(Db::kFingerprintIndex, FoldKey(old->fingerprint), &id_key, old->fingerprint);
+          !s.ok()) {
+        return s;
+      }
+    }
   }
   std::string value = EncodeMessage(rec);
   if (util::Status s = Put(Db::kMessages, id_key, value, Exists::kOverwrite, IdLabel(rec.id));
@@ -340,7 +398,15 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
       return s;
   }
   if (!rec.message_id.empty()) {
-    return Put(Db::kMsgidIndex, FoldKey(rec.message_id), id_key, Exists::kKeep, rec.message_id);
+    if (util::Status s =
+            Put(Db::kMsgidIndex, FoldKey(rec.message_id), id_key, Exists::kKeep, rec.message_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!rec.fingerprint.empty()) {
+    return Put(Db::kFingerprintIndex, FoldKey(rec.fingerprint), id_key, Exists::kKeep,
+               rec.fingerprint);
   }
   return util::Status::Ok();
 }
@@ -397,6 +463,40 @@ util::Status TxnImpl::AppendEvent(std::int64_t at, std::string_view type,
   // An existing key means next_event_seq went backwards: fail rather than
   // overwrite history.
   return Put(Db::kEvents, EncodeU64(seq), EncodeEvent(ev), Exists::kError, IdLabel(seq));
+}
+
+std::uint64_t TxnImpl::AllocateOutageId() { return Allocate(kMetaNextOutageId); }
+
+util::Status TxnImpl::PutOutage(const OutageRecord& rec) {
+  if (util::Status s = RequireWritable(); !s.ok()) return s;
+  std::optional<std::uint64_t> next = PeekCounter(kMetaNextOutageId);
+  if (!next) return WriteFailed(read_error_);
+  if (rec.id == 0 || rec.id >= *next) {
+    return Invalid("put outages/" + IdLabel(rec.id) + ": id was not allocated");
+  }
+  return Put(Db::kOutages, EncodeU64(rec.id), EncodeOutage(rec), Exists::kOverwrite,
+             IdLabel(rec.id));
+}
+
+// Labels name the secret, never its bytes: error messages may reach logs.
+util::Status TxnImpl::PutSecret(std::string_view name, std::string_view sealed) {
+  if (name.empty()) return Invalid("put secrets: empty secret name");
+  if (sealed.empty()) return Invalid("put secrets/" + std::string(name) + ": empty value");
+  return Put(Db::kSecrets, FoldKey(std::string(name)), sealed, Exists::kOverwrite, name);
+}
+
+util::Status TxnImpl::DeleteSecret(std::string_view name) {
+  if (name.empty()) return Invalid("delete secrets: empty secret name");
+  return Del(Db::kSecrets, FoldKey(std::string(name)), nullptr, name);
+}
+
+util::Status TxnImpl::AppendIntakeLog(const IntakeLogRecord& rec) {
+  if (util::Status s = RequireWritable(); !s.ok()) return s;
+  const std::uint64_t seq = Allocate(kMetaNextIntakeSeq);
+  if (seq == 0) return write_error_;
+  IntakeLogRecord stored = rec;
+  stored.seq = seq;
+  return Put(Db::kIntakeLog, EncodeU64(seq), EncodeIntakeLog(stored), Exists::kError, IdLabel(seq));
 }
 
 }  // namespace store::detail

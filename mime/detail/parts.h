@@ -27,6 +27,10 @@ class PartWalker {
   // guess for 8-bit bytes in headers.
   const std::string& body_charset() const { return body_charset_; }
 
+  // Body text found inside a TNEF (winmail.dat) part, "" when none: used
+  // when the message has no text/plain or text/html body of its own.
+  const std::string& tnef_body() const { return tnef_body_; }
+
  private:
   void Visit(GMimeObject* obj, std::size_t depth, bool in_alternative);
   void Leaf(GMimePart* part, bool in_alternative);
@@ -38,6 +42,8 @@ class PartWalker {
   void DecodedBytes(GMimePart* part, const std::string& content_type, std::string* storage,
                     std::string_view* view);
   void Note(std::string error);
+  static bool IsTnef(const std::string& content_type, const char* filename);
+  bool UnpackTnef(const std::string& container, std::string_view bytes);
 
   const ParseOptions& opts_;
   Message* out_;
@@ -47,6 +53,7 @@ class PartWalker {
   bool have_plain_ = false;
   bool have_html_ = false;
   std::string body_charset_;
+  std::string tnef_body_;
 };
 
 }  // namespace mime::detail

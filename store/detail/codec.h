@@ -26,4 +26,11 @@ util::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes);
 std::string EncodeEvent(const Event& ev);
 util::Result<Event> DecodeEvent(std::uint64_t seq, std::string_view bytes);
 
+std::string EncodeOutage(const OutageRecord& rec);
+util::Result<OutageRecord> DecodeOutage(std::string_view bytes);
+
+// Like events, the seq is the key and is copied into the decoded record.
+std::string EncodeIntakeLog(const IntakeLogRecord& rec);
+util::Result<IntakeLogRecord> DecodeIntakeLog(std::uint64_t seq, std::string_view bytes);
+
 }  // namespace store::detail

@@ -36,6 +36,7 @@ class TxnImpl final : public WriteTxn {
   std::optional<std::uint64_t> FindBySource(std::string_view account,
                                             std::string_view source_key) override;
   std::vector<std::uint64_t> FindByMessageId(std::string_view message_id) override;
+  std::vector<std::uint64_t> FindByFingerprint(std::string_view fingerprint) override;
   std::optional<std::string> GetRaw(std::string_view sha256_hex) override;
   std::optional<Checkpoint> GetCheckpoint(std::string_view account,
                                           std::string_view folder) override;
@@ -43,6 +44,11 @@ class TxnImpl final : public WriteTxn {
   void ForEachTicket(const std::function<bool(const TicketRecord&)>& fn) override;
   void ForEachMessage(const std::function<bool(const MessageRecord&)>& fn) override;
   void ForEachEvent(std::uint64_t after_seq, const std::function<bool(const Event&)>& fn) override;
+  std::optional<OutageRecord> GetOutage(std::uint64_t id) override;
+  void ForEachOutage(const std::function<bool(const OutageRecord&)>& fn) override;
+  std::optional<std::string> GetSecret(std::string_view name) override;
+  void ForEachIntakeLog(std::uint64_t after_seq,
+                        const std::function<bool(const IntakeLogRecord&)>& fn) override;
   std::uint64_t TicketCount() override;
   std::uint64_t MessageCount() override;
   util::Status error() const override { return read_error_; }
@@ -58,6 +64,11 @@ class TxnImpl final : public WriteTxn {
   util::Status PutAccount(std::string_view name, std::string_view value) override;
   util::Status AppendEvent(std::int64_t at, std::string_view type,
                            std::string_view data_json) override;
+  std::uint64_t AllocateOutageId() override;
+  util::Status PutOutage(const OutageRecord& rec) override;
+  util::Status PutSecret(std::string_view name, std::string_view sealed) override;
+  util::Status DeleteSecret(std::string_view name) override;
+  util::Status AppendIntakeLog(const IntakeLogRecord& rec) override;
 
   // Some put met MDB_MAP_FULL: Store::Write grows the map and reruns the
   // callback whatever it returned.
@@ -87,6 +98,8 @@ class TxnImpl final : public WriteTxn {
   template <class Fn>
   void Scan(Db db, std::string_view start, Fn&& fn);
   std::uint64_t Entries(Db db);
+  // The ids stored under `key` in a MDB_DUPSORT index, oldest first.
+  std::vector<std::uint64_t> FindDups(Db db, std::string_view key);
 
   MDB_txn* txn_;
   const Dbis& dbis_;

@@ -1,0 +1,168 @@
+#!/bin/bash
+# bench/ingest.sh: IMAP ingest throughput (issue 3). Never run by ctest.
+#
+#   bench/ingest.sh [--build-dir DIR] [--count N] [--runs R] [--batch-counts "100 500"]
+#                   [--dovecot-dir DIR] [--port-base BASE] [--no-build] [--keep]
+#
+#   --build-dir     CMake build dir holding (or getting) deskmail and bench_raw_fetch
+#                   (default: build). Only those two targets are built, -j2.
+#   --count         messages in the INBOX (default 10000)
+#   --runs          timed rounds; the median is reported (default 3)
+#   --batch-counts  fetch_batch_max_count values tried for deskmail (default "100",
+#                   the config default); each gets its own row
+#   --dovecot-dir / --port-base   the private Dovecot (default /tmp/dm-bench-dc 13000,
+#                   so IMAPS on 13993); started here, stopped at the end
+#   --no-build      use the binaries as they are
+#   --keep          keep the work dir (stores, mbsync Maildirs, logs) in /tmp
+#
+# Needs root (Dovecot, chown to vmail), dovecot-imapd, isync (mbsync), python3.
+# One round = three clients, each over implicit TLS to 127.0.0.1:
+#   raw      bench_raw_fetch: one `UID FETCH 1:* (UID BODY.PEEK[])`, bodies discarded
+#   deskmail `deskmail run --once` into an empty store (XOAUTH2, JWT from the HS256 key)
+#   mbsync   isync pulling INBOX into an empty Maildir (LOGIN), its default FSync yes
+#            (an fsync per message); mbsync-nofsync is the same with FSync no
+#   raw-pipe bench_raw_fetch --mode pipeline: UID FETCH of 100 UIDs each, 4 in flight
+#            (shown for reference; the ratios use the faster streaming "raw")
+# mbsync connects to "localhost": isync 1.4 does not match IP addresses in the
+# certificate's subjectAltName.
+# An untimed raw pass first builds Dovecot's index and warms the page cache, so
+# every timed client reads from memory. Times are process wall clock (connect
+# to exit); "cpu" is the client's user+sys (Dovecot's own CPU is not in it).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$ROOT/build COUNT=10000 RUNS=3 BATCHES="100" DC=/tmp/dm-bench-dc BASE=13000
+BUILD_IT=1 KEEP=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build-dir) BUILD=$(realpath -m "$2"); shift 2 ;;
+    --count) COUNT=$2; shift 2 ;;
+    --runs) RUNS=$2; shift 2 ;;
+    --batch-counts) BATCHES=$2; shift 2 ;;
+    --dovecot-dir) DC=$2; shift 2 ;;
+    --port-base) BASE=$2; shift 2 ;;
+    --no-build) BUILD_IT=0; shift ;;
+    --keep) KEEP=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+command -v mbsync >/dev/null || { echo "mbsync missing: apt-get install isync" >&2; exit 2; }
+
+if [ "$BUILD_IT" = 1 ]; then
+  [ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$BUILD" --target deskmail bench_raw_fetch -j2 >/dev/null
+fi
+DESKMAIL=$BUILD/engine/deskmail RAW=$BUILD/bench/bench_raw_fetch
+for b in "$DESKMAIL" "$RAW"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 2; }; done
+
+WORK=$(mktemp -d /tmp/dm-bench-ingest.XXXXXX)
+cleanup() {
+  bash "$ROOT/tests/dovecot/stop.sh" "$DC" >/dev/null || true
+  if [ "$KEEP" = 1 ]; then echo "work dir kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+bash "$ROOT/tests/dovecot/start.sh" "$DC" "$BASE" | sed -n 1p
+DC=$(realpath -m "$DC")
+PORT=$((BASE + 993)) CERT=$DC/ssl/cert.pem USER_NAME=ingest-bench@example.com
+python3 "$ROOT/bench/populate_inbox.py" "$DC" "$USER_NAME" "$COUNT"
+python3 "$ROOT/tests/dovecot/mint_token.py" --key-file "$DC/keys/default/HS256/default" \
+  --user "$USER_NAME" --exp 86400 > "$WORK/token"
+
+RAW_ARGS=(--host 127.0.0.1 --port "$PORT" --ca "$CERT" --user "$USER_NAME" --token-file "$WORK/token")
+"$RAW" "${RAW_ARGS[@]}" > "$WORK/warmup.out"   # builds the index, warms the page cache
+read -r n bytes _ < "$WORK/warmup.out"
+[ "$n" = "$COUNT" ] || { echo "warm-up fetched $n of $COUNT" >&2; exit 1; }
+echo "mailbox: $COUNT messages, $((bytes / 1000000)) MB as fetched; $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+config() {  # $1 = fetch_batch_max_count
+  cat <<EOF
+log_level = "warn"
+[[account]]
+name = "bench"
+address = "$USER_NAME"
+host = "127.0.0.1"
+port = $PORT
+tls = "implicit"
+ca_file = "$CERT"
+username = "$USER_NAME"
+auth = "xoauth2"
+access_token_file = "$WORK/token"
+folders = ["INBOX"]
+fetch_batch_max_count = $1
+EOF
+}
+cat > "$WORK/mbsyncrc" <<EOF
+IMAPAccount bench
+Host localhost
+Port $PORT
+User $USER_NAME
+Pass test-password
+SSLType IMAPS
+CertificateFile $CERT
+AuthMechs LOGIN
+
+IMAPStore bench-far
+Account bench
+
+MaildirStore bench-near
+Path $WORK/mbsync/
+Inbox $WORK/mbsync/INBOX
+
+Channel bench
+Far :bench-far:
+Near :bench-near:
+Patterns INBOX
+Sync Pull
+Create Near
+SyncState *
+EOF
+
+{ echo "FSync no"; cat "$WORK/mbsyncrc"; } > "$WORK/mbsyncrc-nofsync"
+
+# timed NAME CMD...: runs CMD, appends "NAME wall cpu" to results.
+timed() {
+  local name=$1; shift
+  /usr/bin/time -f "%e %U %S" -o "$WORK/time" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err" ||
+    { echo "$name failed:" >&2; tail -5 "$WORK/$name.err" >&2; exit 1; }
+  read -r wall user sys < "$WORK/time"
+  awk -v n="$name" -v w="$wall" -v u="$user" -v s="$sys" 'BEGIN { print n, w, u + s }' >> "$WORK/results"
+}
+
+for run in $(seq "$RUNS"); do
+  timed raw "$RAW" "${RAW_ARGS[@]}"
+  read -r n _ < "$WORK/raw.out"; [ "$n" = "$COUNT" ] || { echo "raw fetched $n" >&2; exit 1; }
+  timed raw-pipe "$RAW" "${RAW_ARGS[@]}" --mode pipeline --batch 100 --depth 4
+  read -r n _ < "$WORK/raw-pipe.out"; [ "$n" = "$COUNT" ] || { echo "raw-pipe fetched $n" >&2; exit 1; }
+  for b in $BATCHES; do
+    rm -rf "$WORK/store"; config "$b" > "$WORK/deskmail.toml"
+    timed "deskmail-b$b" "$DESKMAIL" --config "$WORK/deskmail.toml" --data-dir "$WORK/store" run --once
+    grep -q "^bench: $COUNT fetched" "$WORK/deskmail-b$b.out" ||
+      { echo "deskmail did not fetch $COUNT:" >&2; cat "$WORK/deskmail-b$b.out" >&2; exit 1; }
+  done
+  for variant in mbsync mbsync-nofsync; do
+    rm -rf "$WORK/mbsync"; mkdir -p "$WORK/mbsync"
+    timed "$variant" mbsync -c "$WORK/${variant/mbsync/mbsyncrc}" -q bench
+    got=$(find "$WORK/mbsync/INBOX" -type f \( -path '*/cur/*' -o -path '*/new/*' \) | wc -l)
+    [ "$got" = "$COUNT" ] || { echo "$variant pulled $got of $COUNT" >&2; exit 1; }
+  done
+  echo "round $run done (load $(cut -d' ' -f1 /proc/loadavg))"
+done
+
+python3 - "$WORK/results" "$COUNT" "$RUNS" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, wall, cpu = line.split(); rows.setdefault(name, []).append((float(wall), float(cpu)))
+count, runs = int(sys.argv[2]), sys.argv[3]
+med = {k: (statistics.median(w for w, _ in v), statistics.median(c for _, c in v)) for k, v in rows.items()}
+print(f"\nmedian of {runs} runs, {count} messages")
+print(f"{'client':<16}{'wall s':>8}{'msg/s':>9}{'client cpu s':>14}   all runs (wall s)")
+for k, (w, c) in med.items():
+    print(f"{k:<16}{w:>8.2f}{count / w:>9.0f}{c:>14.2f}   " + " ".join(f"{x:.2f}" for x, _ in rows[k]))
+raw, mb, mbn = med["raw"][0], med["mbsync"][0], med["mbsync-nofsync"][0]
+for k in med:
+    if k.startswith("deskmail"):
+        d = med[k][0]
+        print(f"{k}: {raw / d:.2f} x raw (goal >= 0.70), {mb / d:.2f} x mbsync (goal > 1), "
+              f"{mbn / d:.2f} x mbsync without fsync")
+EOF

@@ -1,0 +1,286 @@
+#include "recovery/intake.h"
+
+#include <nlohmann/json.hpp>
+
+#include "mime/forward.h"
+#include "recovery/fingerprint.h"
+#include "recovery/outage.h"
+
+namespace recovery {
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kFingerprintWindow = 120;  // "date within 2 minutes"
+
+std::string Lower(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+util::Status Log(store::WriteTxn& txn, const Prepared& p, const std::string& input,
+                 const IntakeOutcome& o, const std::string& forwarder,
+                 const mime::ForwardedOriginal* orig, const std::string& account) {
+  store::IntakeLogRecord rec;
+  rec.at = p.source.received_at;
+  rec.account = account;
+  rec.input = input;
+  rec.decision = o.decision;
+  rec.reason = o.reason;
+  rec.forwarder = forwarder;
+  if (orig != nullptr) {
+    rec.original_from = Lower(orig->from.address);
+    rec.original_subject = orig->subject;
+    rec.original_message_id = orig->message_id;
+    rec.original_date = orig->date.value_or(0);
+  }
+  rec.ticket_id = o.ticket_id;
+  rec.message_id = o.message_id;
+  return txn.AppendIntakeLog(rec);
+}
+
+// The support account the original was addressed to, else the intake's own.
+std::string AccountFor(const mime::ForwardedOriginal& orig, const IntakeOptions& opts,
+                       const std::string& fallback) {
+  for (const auto* list : {&orig.to, &orig.cc}) {
+    for (const auto& a : *list) {
+      for (const auto& [address, name] : opts.account_addresses) {
+        if (Lower(a.address) == Lower(address)) return name;
+      }
+    }
+  }
+  return fallback;
+}
+
+std::optional<std::uint64_t> FingerprintDuplicate(store::WriteTxn& txn, const std::string& fp,
+                                                  std::int64_t date) {
+  if (fp.empty()) return std::nullopt;
+  for (std::uint64_t id : txn.FindByFingerprint(fp)) {
+    auto rec = txn.GetMessage(id);
+    if (!rec) continue;
+    if (date == 0 || rec->date == 0 || std::llabs(rec->date - date) <= kFingerprintWindow)
+      return id;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> StoredMessageId(store::WriteTxn& txn, const std::string& message_id) {
+  if (message_id.empty()) return std::nullopt;
+  auto ids = txn.FindByMessageId(message_id);
+  if (ids.empty()) return std::nullopt;
+  return ids.front();
+}
+
+// A record for the forward itself, kept raw, when it files nothing.
+util::Result<std::uint64_t> KeepForward(store::WriteTxn& txn, const Prepared& p,
+                                        store::Disposition d, const std::string& reason,
+                                        const std::string& forwarder) {
+  if (auto s = txn.PutRaw(p.sha256, p.raw); !s.ok()) return s;
+  store::MessageRecord rec;
+  rec.id = txn.AllocateMessageId();
+  rec.account = p.source.account;
+  rec.source_key = p.source.source_key;
+  rec.channel = "intake";
+  rec.raw_sha256 = p.sha256;
+  rec.raw_size = p.raw.size();
+  rec.received_at = p.source.received_at;
+  rec.disposition = d;
+  rec.reason = reason;
+  rec.forwarder = forwarder;
+  if (p.message) {
+    rec.from_name = p.message->from.name;
+    rec.from_address = Lower(p.message->from.address);
+    rec.subject = p.message->subject;
+    rec.date = p.message->date.value_or(0);
+  }
+  if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+  return rec.id;
+}
+
+std::string Days(std::int64_t seconds) {
+  return std::to_string(seconds / kDay) + (seconds / kDay == 1 ? " day" : " days");
+}
+
+}  // namespace
+
+bool ForwarderAllowed(const std::vector<std::string>& allowed, const std::string& address) {
+  std::string a = Lower(address);
+  auto at = a.rfind('@');
+  if (a.empty() || at == std::string::npos) return false;
+  for (const std::string& entry : allowed) {
+    std::string e = Lower(entry);
+    if (e.empty()) continue;
+    if (e[0] == '@' ? a.compare(at, std::string::npos, e) == 0 : a == e) return true;
+  }
+  return false;
+}
+
+util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p,
+                                         const IntakeOptions& opts, const std::string& input) {
+  IntakeOutcome out;
+  const std::string& intake_account = p.source.account;
+  if (p.raw.empty()) return IntakeOutcome{"empty", "empty message (0 bytes)", 0, 0, false};
+  // Already processed (a replay of the same intake mailbox): nothing
+  // changes, not even the log. A recovered original is filed under the
+  // account it was addressed to, so look there too.
+  std::vector<std::string> owners{intake_account};
+  for (const auto& [address, name] : opts.account_addresses) owners.push_back(name);
+  for (const auto& owner : owners) {
+    if (auto id = txn.FindBySource(owner, p.source.source_key)) {
+      return IntakeOutcome{"duplicate", "already processed as message " + std::to_string(*id), 0,
+                           *id, false};
+    }
+  }
+
+  // Not a forward (or not parseable): ordinary mail on the intake account.
+  std::optional<mime::Forwarded> fwd;
+  if (p.message) fwd = mime::UnwrapForward(*p.message);
+  if (!fwd) {
+    auto o = Commit(txn, p, opts.ingest);
+    if (!o.ok()) return o.status();
+    out.decision = o->kind == Outcome::Kind::kUnprocessable ? "unprocessable" : "not-forward";
+    out.reason = o->detail;
+    out.ticket_id = o->ticket_id;
+    out.message_id = o->message_id;
+    if (auto s = Log(txn, p, input, out, "", nullptr, intake_account); !s.ok()) return s;
+    return out;
+  }
+
+  const std::string forwarder = Lower(fwd->forwarder.address);
+  const mime::ForwardedOriginal& orig = fwd->original;
+  if (!ForwarderAllowed(opts.allowed_forwarders, forwarder)) {
+    // A stranger must not open tickets in a customer's name: file the mail
+    // as what it is, from its real sender, and flag it.
+    auto o = Commit(txn, p, opts.ingest);
+    if (!o.ok()) return o.status();
+    out.decision = "unauthorized";
+    out.reason = "forward from " +
+                 (forwarder.empty() ? std::string("an unknown sender") : forwarder) +
+                 ", who is not in allowed_forwarders: filed as ordinary mail, not unwrapped";
+    out.ticket_id = o->ticket_id;
+    out.message_id = o->message_id;
+    if (auto rec = txn.GetMessage(o->message_id)) {
+      rec->reason = "unauthorized forward";
+      rec->forwarder = forwarder;
+      if (auto s = txn.PutMessage(*rec); !s.ok()) return s;
+    }
+    if (auto s = Log(txn, p, input, out, forwarder, &orig, intake_account); !s.ok()) return s;
+    return out;
+  }
+
+  const std::int64_t now = p.source.received_at;
+  const std::string account = AccountFor(orig, opts, intake_account);
+  auto finish = [&](const IntakeOutcome& o) -> util::Result<IntakeOutcome> {
+    if (auto s = Log(txn, p, input, o, forwarder, &orig, account); !s.ok()) return s;
+    return o;
+  };
+
+  if (orig.date && now - *orig.date > opts.forward_max_age_days * kDay) {
+    out.decision = "rejected";
+    out.reason = "the original is " + Days(now - *orig.date) + " old (limit " +
+                 std::to_string(opts.forward_max_age_days) + " days); forwarded by " + forwarder;
+    auto id = KeepForward(txn, p, store::Disposition::kRejected, out.reason, forwarder);
+    if (!id.ok()) return id.status();
+    out.message_id = *id;
+    return finish(out);
+  }
+
+  // 1. The original is already stored (fetched normally, or forwarded before).
+  if (auto id = StoredMessageId(txn, orig.message_id)) {
+    out.decision = "duplicate";
+    out.reason = "the original <" + orig.message_id + "> is already stored as message " +
+                 std::to_string(*id);
+    auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
+    if (!kept.ok()) return kept.status();
+    out.message_id = *kept;
+    if (auto rec = txn.GetMessage(*id)) out.ticket_id = rec->ticket_id;
+    return finish(out);
+  }
+  // 3 (checked before creating anything): the same content already stored.
+  const std::string fp = Fingerprint(orig.from.address, orig.subject, orig.body_text);
+  std::optional<std::uint64_t> thread;
+  if (auto tag = opts.ingest.tag.Find(orig.subject); tag && txn.GetTicket(*tag)) thread = *tag;
+  if (!thread) {
+    if (auto dup = FingerprintDuplicate(txn, fp, orig.date.value_or(0))) {
+      out.decision = "duplicate";
+      out.reason = "same sender, subject, text and date as message " + std::to_string(*dup);
+      auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
+      if (!kept.ok()) return kept.status();
+      out.message_id = *kept;
+      if (auto rec = txn.GetMessage(*dup)) out.ticket_id = rec->ticket_id;
+      return finish(out);
+    }
+  }
+
+  // File the original as if it had arrived: its own record, the forward's raw bytes.
+  if (auto s = txn.PutRaw(p.sha256, p.raw); !s.ok()) return s;
+  store::MessageRecord rec;
+  rec.id = txn.AllocateMessageId();
+  rec.account = account;
+  rec.source_key = p.source.source_key;
+  rec.channel = "recovered_forward";
+  rec.message_id = orig.message_id;
+  rec.raw_sha256 = p.sha256;
+  rec.raw_size = p.raw.size();
+  rec.received_at = now;
+  rec.from_name = orig.from.name;
+  rec.from_address = Lower(orig.from.address);
+  for (const auto& a : orig.to) rec.to.push_back(Lower(a.address));
+  for (const auto& a : orig.cc) rec.cc.push_back(Lower(a.address));
+  rec.subject = orig.subject;
+  rec.date = orig.date.value_or(0);
+  rec.body_text = orig.body_text.substr(0, opts.ingest.max_stored_body_bytes);
+  for (const auto& a : orig.attachments) {
+    rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
+  }
+  rec.forwarder = forwarder;
+  rec.fingerprint = fp;
+  if (!orig.date) rec.parse_errors.push_back("the forward carries no recoverable original date");
+  if (rec.date != 0) {
+    if (auto o = OutageCovering(txn, account, rec.date)) {
+      rec.outage_id = o->id;
+      ++o->recovered;
+      if (auto s = txn.PutOutage(*o); !s.ok()) return s;
+    }
+  }
+
+  store::TicketRecord ticket;
+  if (thread) {
+    ticket = *txn.GetTicket(*thread);
+    out.decision = "appended";
+    out.reason = "ticket tag in the original subject";
+  } else {
+    ticket.id = txn.AllocateTicketId();
+    ticket.account = account;
+    ticket.subject = orig.subject;
+    ticket.requester_name = orig.from.name;
+    ticket.requester_address = rec.from_address;
+    ticket.created_at = orig.date.value_or(now);
+    ticket.channel = "recovered_forward";
+    ticket.forwarder = forwarder;
+    ticket.outage_id = rec.outage_id;
+    out.decision = "accepted";
+    out.reason = orig.date ? "new ticket" : "new ticket; the original date is unknown (flagged)";
+  }
+  out.undated = !orig.date;
+  ticket.message_ids.push_back(rec.id);
+  ticket.updated_at = std::max(ticket.updated_at, orig.date.value_or(now));
+  rec.ticket_id = ticket.id;
+  if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+  if (auto s = txn.PutTicket(ticket); !s.ok()) return s;
+  nlohmann::json ev = {{"ticket", ticket.id},    {"message", rec.id},
+                       {"account", account},     {"from", rec.from_address},
+                       {"forwarder", forwarder}, {"outage", rec.outage_id}};
+  if (auto s =
+          txn.AppendEvent(now, out.decision == "accepted" ? "ticket.created" : "ticket.updated",
+                          ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+      !s.ok()) {
+    return s;
+  }
+  out.ticket_id = ticket.id;
+  out.message_id = rec.id;
+  return finish(out);
+}
+
+}  // namespace recovery

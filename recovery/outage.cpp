@@ -1,0 +1,91 @@
+#include "recovery/outage.h"
+
+#include <nlohmann/json.hpp>
+
+#include "recovery/token_health.h"
+
+namespace recovery {
+namespace {
+
+util::Status Event(store::WriteTxn& txn, std::int64_t at, const char* type,
+                   const nlohmann::json& j) {
+  return txn.AppendEvent(at, type,
+                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+}
+
+}  // namespace
+
+util::Result<std::uint64_t> OpenOutage(store::WriteTxn& txn, const std::string& account,
+                                       const std::string& cause, std::int64_t now) {
+  AccountHealth h = LoadHealth(txn, account);
+  if (h.open_outage != 0) return h.open_outage;
+  store::OutageRecord o;
+  o.id = txn.AllocateOutageId();
+  o.account = account;
+  o.start = h.last_sync != 0 ? h.last_sync : now;
+  o.detected_at = now;
+  o.cause = cause;
+  if (auto s = txn.PutOutage(o); !s.ok()) return s;
+  h.open_outage = o.id;
+  h.recovering = false;
+  h.last_error = cause;
+  h.last_refresh_attempt = now;
+  if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
+  if (auto s =
+          Event(txn, now, "outage.opened",
+                {{"outage", o.id}, {"account", account}, {"start", o.start}, {"cause", cause}});
+      !s.ok()) {
+    return s;
+  }
+  return o.id;
+}
+
+util::Result<std::uint64_t> CloseOutage(store::WriteTxn& txn, const std::string& account,
+                                        std::int64_t now) {
+  AccountHealth h = LoadHealth(txn, account);
+  if (h.open_outage == 0) return std::uint64_t{0};
+  auto o = txn.GetOutage(h.open_outage);
+  std::uint64_t id = h.open_outage;
+  if (o) {
+    o->end = now;
+    if (auto s = txn.PutOutage(*o); !s.ok()) return s;
+  }
+  h.open_outage = 0;
+  h.recovering = true;
+  h.last_error.clear();
+  if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
+  if (auto s =
+          Event(txn, now, "outage.closed", {{"outage", id}, {"account", account}, {"end", now}});
+      !s.ok()) {
+    return s;
+  }
+  return id;
+}
+
+std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std::string& account,
+                                                  std::int64_t date) {
+  std::optional<store::OutageRecord> found;
+  txn.ForEachOutage([&](const store::OutageRecord& o) {
+    if (o.account == account && date >= o.start && (o.end == 0 || date <= o.end)) {
+      found = o;
+      return false;
+    }
+    return true;
+  });
+  return found;
+}
+
+util::Status RecordSyncSuccess(store::WriteTxn& txn, const std::string& account, std::int64_t now) {
+  AccountHealth h = LoadHealth(txn, account);
+  h.last_sync = now;
+  h.last_error.clear();
+  bool was_recovering = h.recovering;
+  h.recovering = false;
+  if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
+  if (was_recovering) {
+    return Event(txn, now, "account.recovered", {{"account", account}});
+  }
+  return {};
+}
+
+}  // namespace recovery

@@ -1,0 +1,288 @@
+// The intake rules (issue 5) on a real LMDB store, with forwards the
+// unwrapper reads: Gmail-style inline forwards built in the test.
+#include "recovery/intake.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <ctime>
+#include <filesystem>
+
+#include "recovery/outage.h"
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kNow = 1795000000;  // the intake's receipt time
+
+std::string Rfc2822(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+// Gmail's "Date:" line in a forward: "Mon, Nov 2, 2026 at 10:00 AM".
+std::string GmailDate(std::int64_t t) {
+  std::time_t tt = t;
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %b %d, %Y at %I:%M %p", &tm);
+  return buf;
+}
+
+struct Original {
+  std::string from = "Jane Roe <jane@customer.example>";
+  std::string subject = "Printer jams on every page";
+  std::int64_t date = kNow - 3 * kDay;
+  std::string body = "The printer jams on every page since Monday.";
+};
+
+std::string Forward(const Original& o, const std::string& forwarder = "agent@acme.example",
+                    const std::string& outer_id = "fwd1@acme.example") {
+  return "From: Agent <" + forwarder +
+         ">\r\nTo: intake@acme.example\r\nSubject: Fwd: " + o.subject +
+         "\r\nDate: " + Rfc2822(kNow - 3600) + "\r\nMessage-ID: <" + outer_id +
+         ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+         "Missed during the outage, please file.\r\n\r\n"
+         "---------- Forwarded message ---------\r\n"
+         "From: " +
+         o.from + "\r\nDate: " + GmailDate(o.date) + "\r\nSubject: " + o.subject +
+         "\r\nTo: <support@acme.example>\r\n\r\n" + o.body + "\r\n";
+}
+
+struct TempStore {
+  TempStore() {
+    char tmpl[] = "/tmp/deskmail-intake-XXXXXX";
+    dir = mkdtemp(tmpl);
+    store::Options o;
+    o.no_sync = true;
+    st = std::move(store::Store::Open(dir, o)).value();
+    opts.allowed_forwarders = {"@acme.example", "lead@partner.example"};
+    opts.account_addresses = {{"support@acme.example", "support"}};
+  }
+  ~TempStore() {
+    st.reset();
+    std::filesystem::remove_all(dir);
+  }
+  recovery::IntakeOutcome Intake(const std::string& raw, std::int64_t now = kNow) {
+    auto p = recovery::Prepare({"intake", "", "intake", now}, raw);
+    recovery::IntakeOutcome out;
+    REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status {
+                auto r = recovery::CommitIntake(t, p, opts, "test.eml");
+                if (!r.ok()) return r.status();
+                out = *r;
+                return util::Status{};
+              }).ok());
+    return out;
+  }
+  recovery::Outcome Direct(const std::string& raw) {
+    auto p = recovery::Prepare({"support", "", "imap", kNow - 5 * kDay}, raw);
+    recovery::Outcome out;
+    REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status {
+                auto r = recovery::Commit(t, p, opts.ingest);
+                if (!r.ok()) return r.status();
+                out = *r;
+                return util::Status{};
+              }).ok());
+    return out;
+  }
+  template <class Fn>
+  void Read(Fn fn) {
+    REQUIRE(st->Read([&](store::ReadTxn& t) {
+                fn(t);
+                return util::Status{};
+              }).ok());
+  }
+  std::string dir;
+  std::unique_ptr<store::Store> st;
+  recovery::IntakeOptions opts;
+};
+
+}  // namespace
+
+TEST_CASE("an allowed forward becomes a ticket of the original sender, at the original date") {
+  TempStore ts;
+  Original o;
+  auto out = ts.Intake(Forward(o));
+  INFO(out.reason);
+  REQUIRE(out.decision == "accepted");
+  ts.Read([&](store::ReadTxn& t) {
+    auto ticket = t.GetTicket(out.ticket_id);
+    REQUIRE(ticket);
+    CHECK(ticket->requester_address == "jane@customer.example");
+    CHECK(ticket->channel == "recovered_forward");
+    CHECK(ticket->forwarder == "agent@acme.example");
+    CHECK(ticket->account == "support");
+    CHECK(ticket->created_at / 60 == o.date / 60);  // the forward's header has minutes only
+    auto msg = t.GetMessage(out.message_id);
+    REQUIRE(msg);
+    CHECK(msg->subject == o.subject);
+    CHECK_THAT(msg->body_text, Catch::Contains("jams on every page"));
+    std::vector<store::IntakeLogRecord> log;
+    t.ForEachIntakeLog(0, [&](const store::IntakeLogRecord& r) {
+      log.push_back(r);
+      return true;
+    });
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].decision == "accepted");
+    CHECK(log[0].original_from == "jane@customer.example");
+  });
+}
+
+TEST_CASE("the 14-day limit, at its boundary") {
+  TempStore ts;
+  struct Case {
+    std::int64_t age;
+    const char* want;
+  };
+  const Case cases[] = {
+      {14 * kDay - 60, "accepted"},  // just inside
+      {14 * kDay + 3600, "rejected"},
+      {30 * kDay, "rejected"},
+  };
+  int n = 0;
+  for (const auto& c : cases) {
+    Original o;
+    o.date = kNow - c.age;
+    o.from = "c" + std::to_string(n) + " <c" + std::to_string(n) + "@customer.example>";
+    auto out =
+        ts.Intake(Forward(o, "agent@acme.example", "f" + std::to_string(n++) + "@acme.example"));
+    INFO(out.reason);
+    CHECK(out.decision == c.want);
+    if (out.decision == "rejected") {
+      CHECK_THAT(out.reason, Catch::Contains("limit 14 days"));
+      CHECK_THAT(out.reason, Catch::Contains("agent@acme.example"));
+      CHECK(out.ticket_id == 0);
+    }
+  }
+}
+
+TEST_CASE("a stranger's forward is not unwrapped: ordinary mail, flagged") {
+  TempStore ts;
+  auto out = ts.Intake(Forward(Original{}, "mallory@evil.example"));
+  CHECK(out.decision == "unauthorized");
+  ts.Read([&](store::ReadTxn& t) {
+    auto ticket = t.GetTicket(out.ticket_id);
+    REQUIRE(ticket);
+    CHECK(ticket->requester_address == "mallory@evil.example");  // not the customer
+    CHECK(t.GetMessage(out.message_id)->reason == "unauthorized forward");
+  });
+  // An allowed single address.
+  CHECK(ts.Intake(Forward(Original{}, "lead@partner.example", "f2@partner.example")).decision ==
+        "accepted");
+}
+
+TEST_CASE("forwarder matching: whole domains and single addresses") {
+  std::vector<std::string> allowed{"@support.example.com", "Lead@Example.com"};
+  CHECK(recovery::ForwarderAllowed(allowed, "bob@support.example.com"));
+  CHECK(recovery::ForwarderAllowed(allowed, "lead@example.com"));
+  CHECK_FALSE(recovery::ForwarderAllowed(allowed, "other@example.com"));
+  CHECK_FALSE(recovery::ForwarderAllowed(allowed, "bob@evilsupport.example.com"));
+  CHECK_FALSE(recovery::ForwarderAllowed(allowed, "bob@support.example.com.evil"));
+  CHECK_FALSE(recovery::ForwarderAllowed(allowed, ""));
+}
+
+TEST_CASE("duplicates: by Message-ID of an attached original, and by fingerprint") {
+  TempStore ts;
+  Original o;
+  // The original was fetched normally before the outage hid nothing.
+  std::string original = "From: " + o.from +
+                         "\r\nTo: support@acme.example\r\nSubject: " + o.subject +
+                         "\r\nDate: " + Rfc2822(o.date) +
+                         "\r\nMessage-ID: <orig1@customer.example>\r\n\r\n" + o.body + "\r\n";
+  auto direct = ts.Direct(original);
+  REQUIRE(direct.kind == recovery::Outcome::Kind::kNewTicket);
+
+  // Forwarded as an attachment: the original's Message-ID is exact.
+  std::string attached =
+      "From: agent@acme.example\r\nTo: intake@acme.example\r\nSubject: Fwd: " + o.subject +
+      "\r\nDate: " + Rfc2822(kNow) +
+      "\r\nMessage-ID: <fa@acme.example>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n"
+      "see attached\r\n--b\r\nContent-Type: message/rfc822\r\n\r\n" +
+      original + "\r\n--b--\r\n";
+  auto by_id = ts.Intake(attached);
+  INFO(by_id.reason);
+  CHECK(by_id.decision == "duplicate");
+  CHECK(by_id.ticket_id == direct.ticket_id);
+
+  // Forwarded inline: no Message-ID, but the same sender, subject, text and minute.
+  auto by_fp = ts.Intake(Forward(o));
+  INFO(by_fp.reason);
+  CHECK(by_fp.decision == "duplicate");
+  CHECK_THAT(by_fp.reason, Catch::Contains("same sender, subject, text and date"));
+
+  // Same text on another day is a new request.
+  Original later = o;
+  later.date = o.date + kDay;
+  CHECK(ts.Intake(Forward(later, "agent@acme.example", "fwd9@acme.example")).decision ==
+        "accepted");
+}
+
+TEST_CASE("a forward whose original carries the ticket tag is appended to that ticket") {
+  TempStore ts;
+  auto first = ts.Direct(
+      "From: jane@customer.example\r\nSubject: Broken screen\r\nDate: " + Rfc2822(kNow - 6 * kDay) +
+      "\r\nMessage-ID: <s1@customer.example>\r\n\r\nHelp\r\n");
+  REQUIRE(first.ticket_id == 1);
+  Original o;
+  o.subject = "Re: [#1] Broken screen";
+  o.body = "Any news on this?";
+  auto out = ts.Intake(Forward(o));
+  INFO(out.reason);
+  CHECK(out.decision == "appended");
+  CHECK(out.ticket_id == 1);
+}
+
+TEST_CASE("a recovered forward dated inside an outage is tagged with it") {
+  TempStore ts;
+  std::uint64_t outage = 0;
+  REQUIRE(ts.st
+              ->Write([&](store::WriteTxn& t) -> util::Status {
+                if (auto s = recovery::RecordSyncSuccess(t, "support", kNow - 10 * kDay); !s.ok())
+                  return s;
+                auto r =
+                    recovery::OpenOutage(t, "support", "expired: invalid_grant", kNow - 9 * kDay);
+                outage = *r;
+                return util::Status{};
+              })
+              .ok());
+  auto out = ts.Intake(Forward(Original{}));
+  REQUIRE(out.decision == "accepted");
+  ts.Read([&](store::ReadTxn& t) {
+    CHECK(t.GetTicket(out.ticket_id)->outage_id == outage);
+    CHECK(t.GetOutage(outage)->recovered == 1);
+  });
+}
+
+TEST_CASE("the same intake message twice changes nothing, not even the log") {
+  TempStore ts;
+  std::string fwd = Forward(Original{});
+  auto first = ts.Intake(fwd);
+  REQUIRE(first.decision == "accepted");
+  auto second = ts.Intake(fwd);
+  CHECK(second.decision == "duplicate");
+  ts.Read([&](store::ReadTxn& t) {
+    CHECK(t.TicketCount() == 1);
+    CHECK(t.MessageCount() == 1);
+    int log = 0;
+    t.ForEachIntakeLog(0, [&](const store::IntakeLogRecord&) {
+      ++log;
+      return true;
+    });
+    CHECK(log == 1);
+  });
+}
+
+TEST_CASE("mail to the intake that is not a forward is ordinary mail") {
+  TempStore ts;
+  auto out =
+      ts.Intake("From: someone@customer.example\r\nSubject: Fwd: hello\r\nDate: " + Rfc2822(kNow) +
+                "\r\n\r\nJust a note, nothing forwarded.\r\n");
+  CHECK(out.decision == "not-forward");
+  CHECK(out.ticket_id != 0);
+}

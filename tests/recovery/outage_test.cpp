@@ -1,0 +1,120 @@
+// Outage windows on a real LMDB store: open, close, tagging of backfilled mail.
+#include "recovery/outage.h"
+
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "recovery/ingest.h"
+#include "recovery/token_health.h"
+
+namespace {
+
+constexpr std::int64_t kDay = 86400;
+constexpr std::int64_t kT0 = 1800000000;
+
+struct TempStore {
+  TempStore() {
+    char tmpl[] = "/tmp/deskmail-outage-XXXXXX";
+    dir = mkdtemp(tmpl);
+    store::Options o;
+    o.no_sync = true;
+    st = std::move(store::Store::Open(dir, o)).value();
+  }
+  ~TempStore() {
+    st.reset();
+    std::filesystem::remove_all(dir);
+  }
+  template <class Fn>
+  void W(Fn fn) {
+    REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status { return fn(t); }).ok());
+  }
+  std::string dir;
+  std::unique_ptr<store::Store> st;
+};
+
+std::string MailOn(std::int64_t date, int n) {
+  char buf[64];
+  std::time_t t = date;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return "From: c" + std::to_string(n) + "@customer.example\nSubject: missed " + std::to_string(n) +
+         "\nDate: " + buf + "\nMessage-ID: <m" + std::to_string(n) + "@customer.example>\n\nhi\n";
+}
+
+}  // namespace
+
+TEST_CASE("an outage opens once, starts at the last sync and closes at reauth") {
+  TempStore ts;
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0); });
+  std::uint64_t id = 0;
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    auto r = recovery::OpenOutage(t, "a", "expired: invalid_grant AADSTS700082", kT0 + 2 * kDay);
+    REQUIRE(r.ok());
+    id = *r;
+    // A second failure does not open a second outage.
+    auto again = recovery::OpenOutage(t, "a", "expired: again", kT0 + 3 * kDay);
+    REQUIRE(again.ok());
+    CHECK(*again == id);
+    return util::Status{};
+  });
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    auto o = t.GetOutage(id);
+    REQUIRE(o);
+    CHECK(o->start == kT0);
+    CHECK(o->end == 0);
+    CHECK(o->cause == "expired: invalid_grant AADSTS700082");
+    CHECK(recovery::LoadHealth(t, "a").open_outage == id);
+    auto closed = recovery::CloseOutage(t, "a", kT0 + 5 * kDay);
+    REQUIRE(closed.ok());
+    CHECK(*closed == id);
+    CHECK(t.GetOutage(id)->end == kT0 + 5 * kDay);
+    auto h = recovery::LoadHealth(t, "a");
+    CHECK(h.open_outage == 0);
+    CHECK(h.recovering);
+    return util::Status{};
+  });
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0 + 5 * kDay); });
+  ts.W([](store::WriteTxn& t) -> util::Status {
+    CHECK_FALSE(recovery::LoadHealth(t, "a").recovering);
+    return util::Status{};
+  });
+}
+
+TEST_CASE("mail dated inside the window is tagged and counted once; other mail is not") {
+  TempStore ts;
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0); });
+  std::uint64_t id = 0;
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    id = *recovery::OpenOutage(t, "a", "expired", kT0 + kDay);
+    auto c = recovery::CloseOutage(t, "a", kT0 + 10 * kDay);
+    return c.ok() ? util::Status{} : c.status();
+  });
+  recovery::IngestOptions opts;
+  auto ingest = [&](const std::string& account, const std::string& raw) {
+    recovery::Outcome out;
+    ts.W([&](store::WriteTxn& t) -> util::Status {
+      auto r =
+          recovery::Commit(t, recovery::Prepare({account, "", "imap", kT0 + 10 * kDay}, raw), opts);
+      REQUIRE(r.ok());
+      out = *r;
+      return util::Status{};
+    });
+    return out;
+  };
+  auto inside = ingest("a", MailOn(kT0 + 3 * kDay, 1));
+  auto before = ingest("a", MailOn(kT0 - kDay, 2));
+  auto other_account = ingest("b", MailOn(kT0 + 3 * kDay, 3));
+  auto again = ingest("a", MailOn(kT0 + 3 * kDay, 1));  // re-delivered: a duplicate
+  CHECK(again.kind == recovery::Outcome::Kind::kDuplicate);
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    CHECK(t.GetMessage(inside.message_id)->outage_id == id);
+    CHECK(t.GetTicket(inside.ticket_id)->outage_id == id);
+    CHECK(t.GetMessage(before.message_id)->outage_id == 0);
+    CHECK(t.GetMessage(other_account.message_id)->outage_id == 0);
+    CHECK(t.GetOutage(id)->recovered == 1);
+    return util::Status{};
+  });
+}
