@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/config.h"
+#include "recovery/ingest.h"
 #include "store/store.h"
 #include "util/clock.h"
 
@@ -21,6 +22,7 @@ struct Context {
   Config config;
   std::string data_dir;
   util::SystemClock clock;
+  recovery::IngestOptions ingest;  // from the config (ticket_tag), checked at start-up
 
   // Opens the store; on failure prints one line and returns nullptr.
   std::unique_ptr<store::Store> OpenStore(bool read_only) const;

@@ -23,13 +23,12 @@ std::string IntakeAccount(const Config& cfg) {
   return "intake";
 }
 
-util::Result<recovery::IntakeOptions> MakeIntakeOptions(const Config& cfg) {
+recovery::IntakeOptions MakeIntakeOptions(const Context& ctx) {
+  const Config& cfg = ctx.config;
   recovery::IntakeOptions o;
+  o.ingest = ctx.ingest;
   o.allowed_forwarders = cfg.allowed_forwarders;
   o.forward_max_age_days = cfg.forward_max_age_days;
-  auto tag = recovery::TicketTag::FromPattern(cfg.ticket_tag);
-  if (!tag.ok()) return tag.status();
-  o.ingest.tag = *tag;
   for (const auto& a : cfg.accounts) {
     if (a.role != "intake" && !a.address.empty())
       o.account_addresses.emplace_back(a.address, a.name);
@@ -46,11 +45,7 @@ void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
 }  // namespace
 
 int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
-  auto opts = MakeIntakeOptions(ctx.config);
-  if (!opts.ok()) {
-    PrintError(ctx.config.path + ": " + opts.status().message());
-    return kExitUsage;
-  }
+  const recovery::IntakeOptions opts = MakeIntakeOptions(ctx);
   // Open every input first: a typo in the third path must not leave the
   // first two half-processed.
   std::vector<std::unique_ptr<MailboxReader>> readers;
@@ -72,7 +67,7 @@ int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
     recovery::Prepared p = recovery::Prepare(src, std::move(bytes));
     recovery::IntakeOutcome out;
     util::Status s = st->Write([&](store::WriteTxn& txn) -> util::Status {
-      auto r = recovery::CommitIntake(txn, p, *opts, name);
+      auto r = recovery::CommitIntake(txn, p, opts, name);
       if (!r.ok()) return r.status();
       out = *r;
       return {};
@@ -135,7 +130,7 @@ int CmdIntakeLog(const Context& ctx, bool json) {
                        {"message_id", r.message_id}});
       } else {
         rows.push_back({std::to_string(r.seq), FormatDate(r.at), r.decision,
-                        r.ticket_id == 0 ? "-" : "#" + std::to_string(r.ticket_id),
+                        r.ticket_id == 0 ? "-" : TicketLabel(r.ticket_id),
                         r.forwarder.empty() ? "-" : r.forwarder,
                         r.original_from.empty() ? "-" : r.original_from, r.reason});
       }

@@ -75,24 +75,17 @@ int CmdReplay(const Context& ctx, const ReplayArgs& args) {
     PrintError("replay: --account " + args.account + ": no such account in " + ctx.config.path);
     return kExitUsage;
   }
-  auto tag = recovery::TicketTag::FromPattern(ctx.config.ticket_tag);
-  if (!tag.ok()) {
-    PrintError(ctx.config.path + ": " + tag.status().message());
-    return kExitUsage;
-  }
   auto store = ctx.OpenStore(/*read_only=*/false);
   if (!store) return kExitFailure;
 
   MailboxReader& reader = **opened;
   ReplayOptions opts;
   opts.account = args.account;
-  recovery::IngestOptions ingest;
-  ingest.tag = *tag;
   ProgressBar bar(!args.quiet);
   auto problem = [&](const std::string& input, const std::string& what) {
     spdlog::warn("replay: {}: {}", input, what);
   };
-  auto stats = Replay(*store, reader, opts, ingest, ctx.clock, problem,
+  auto stats = Replay(*store, reader, opts, ctx.ingest, ctx.clock, problem,
                       [&](std::uint64_t done, std::uint64_t total) { bar.Update(done, total); });
   bar.Clear();
   if (!stats.ok()) {

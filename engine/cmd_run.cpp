@@ -46,15 +46,8 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
                (ctx.config.path.empty() ? "the config" : ctx.config.path));
     return kExitUsage;
   }
-  auto tag = recovery::TicketTag::FromPattern(ctx.config.ticket_tag);
-  if (!tag.ok()) {
-    PrintError(ctx.config.path + ": " + tag.status().message());
-    return kExitUsage;
-  }
   auto store = ctx.OpenStore(/*read_only=*/false);
   if (!store) return kExitFailure;
-  recovery::IngestOptions ingest;
-  ingest.tag = *tag;
   PollerOptions opts;
   opts.once = args.once;
   bool oauth = false;
@@ -70,7 +63,7 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
 
   std::stop_source stop;
   SignalStopper stopper(stop);
-  auto results = RunPoller(*store, ctx.config, ingest, opts, ctx.clock, stop.get_token());
+  auto results = RunPoller(*store, ctx.config, ctx.ingest, opts, ctx.clock, stop.get_token());
   int rc = kExitOk;
   for (const auto& [name, r] : results) {
     if (!r.ok) {

@@ -24,7 +24,7 @@ int ListTickets(store::ReadTxn& txn, const TicketsArgs& args) {
       std::string who = t.requester_name.empty()
                             ? t.requester_address
                             : t.requester_name + " <" + t.requester_address + ">";
-      rows.push_back({"#" + std::to_string(t.id), t.status, std::to_string(t.message_ids.size()),
+      rows.push_back({TicketLabel(t.id), t.status, std::to_string(t.message_ids.size()),
                       FormatDate(t.updated_at), who, t.subject});
     }
     return true;

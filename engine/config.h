@@ -35,7 +35,7 @@ struct AccountConfig {
   std::string password_file;
   std::vector<std::string> folders{"INBOX"};
   int poll_interval_s = 60;
-  int fetch_batch_max_count = 100;       // messages per UID FETCH and per commit
+  int fetch_batch_max_count = 500;       // messages per UID FETCH and per commit
   int fetch_batch_max_bytes = 32 << 20;  // summed RFC822.SIZE per UID FETCH
   std::string post_action = "none";      // none | seen | move:FOLDER
   std::string reauth_policy = "fixed";   // fixed | rolling

@@ -125,6 +125,13 @@ int main(int argc, char** argv) {
     PrintError(ctx.clock.override_error());
     return kExitUsage;
   }
+  auto tag = recovery::TicketTag::FromPattern(ctx.config.ticket_tag);
+  if (!tag.ok()) {
+    PrintError((ctx.config.path.empty() ? "config" : ctx.config.path) + ": " +
+               tag.status().message());
+    return kExitUsage;
+  }
+  ctx.ingest.tag = *tag;
   ctx.data_dir = !data_dir.empty()              ? data_dir
                  : !ctx.config.data_dir.empty() ? ctx.config.data_dir
                                                 : "deskmail-data";

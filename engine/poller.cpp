@@ -129,7 +129,10 @@ class AccountWorker {
       } else if (s.code() == Code::kAuthRejected || s.code() == Code::kTls) {
         delay = opts_.backoff_max;  // needs an operator; do not hammer the server
       }
-      if (opts_.once && (s.code() != Code::kTransient || attempt > opts_.once_retries)) break;
+      if (opts_.once) {
+        if (s.code() != Code::kTransient || attempt > opts_.once_retries) break;
+        delay = std::min<std::chrono::milliseconds>(delay, opts_.once_backoff_max);
+      }
       spdlog::warn("account {}: {}; reconnecting in {} s", a_.name, s.ToString(),
                    std::chrono::duration_cast<std::chrono::seconds>(delay).count());
       if (!SleepFor(delay, stop)) break;
@@ -320,11 +323,7 @@ class AccountWorker {
 
   void Add(const SyncStats& s) {
     result_.totals.fetched += s.fetched;
-    result_.totals.new_tickets += s.new_tickets;
-    result_.totals.threaded += s.threaded;
-    result_.totals.ignored += s.ignored;
-    result_.totals.unprocessable += s.unprocessable;
-    result_.totals.duplicates += s.duplicates;
+    result_.totals.IngestCounts::Add(s);
   }
 
   store::Store& store_;

@@ -29,7 +29,8 @@ namespace engine {
 struct PollerOptions {
   bool once = false;     // one pass per account, then return
   int once_retries = 8;  // with once: reconnects after transient failures
-  SyncOptions sync;      // limits come from each account's fetch_batch_* keys
+  std::chrono::milliseconds once_backoff_max{10'000};  // with once: a pass must end soon
+  SyncOptions sync;  // limits come from each account's fetch_batch_* keys
   std::chrono::milliseconds backoff_min{1000};
   std::chrono::milliseconds backoff_max{300'000};
   std::chrono::minutes idle_max{25};  // RFC 2177: re-issue IDLE before 29 minutes

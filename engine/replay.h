@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "engine/batch.h"
 #include "engine/mailbox.h"
 #include "recovery/ingest.h"
 #include "store/store.h"
@@ -21,14 +22,9 @@ struct ReplayOptions {
   unsigned workers = 0;  // parse threads; 0 = one per core
 };
 
-struct ReplayStats {
+struct ReplayStats : IngestCounts {
   std::uint64_t inputs = 0;
   std::uint64_t bytes = 0;
-  std::uint64_t new_tickets = 0;
-  std::uint64_t threaded = 0;
-  std::uint64_t ignored = 0;
-  std::uint64_t unprocessable = 0;
-  std::uint64_t duplicates = 0;
   std::uint64_t unreadable = 0;     // could not be read, or 0 bytes: nothing stored
   std::uint64_t with_warnings = 0;  // stored, but the parser noted damage
   std::map<std::string, std::uint64_t> ignored_by_reason;  // "auto-reply" -> n

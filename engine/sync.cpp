@@ -2,33 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include <atomic>
-#include <thread>
+#include <future>
 #include <vector>
 
 namespace engine {
 namespace {
 
 using Kind = recovery::Outcome::Kind;
-
-std::vector<recovery::Prepared> PrepareAll(std::vector<imap::FetchedMessage>& fetched,
-                                           const recovery::Source& base, const std::string& folder,
-                                           std::uint32_t uidvalidity, unsigned workers) {
-  std::vector<recovery::Prepared> out(fetched.size());
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i = next++; i < fetched.size(); i = next++) {
-      recovery::Source src = base;
-      src.source_key = ImapSourceKey(folder, uidvalidity, fetched[i].uid);
-      out[i] = recovery::Prepare(std::move(src), std::move(fetched[i].raw));
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned t = 1; t < workers && t < fetched.size(); ++t) threads.emplace_back(work);
-  work();
-  for (auto& t : threads) t.join();
-  return out;
-}
 
 util::Status PostAction(imap::Session& session, const AccountConfig& a, std::uint32_t uid) {
   if (a.post_action == "seen") return session.MarkSeen(uid);
@@ -82,68 +62,70 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
     }
     return stats;
   }
-  const unsigned workers = opts.parse_workers != 0
-                               ? opts.parse_workers
-                               : std::max(1u, std::thread::hardware_concurrency());
-  recovery::Source base{account.name, "", "imap", 0};
+  const unsigned workers = ParseWorkers(opts.parse_workers);
+  const std::uint32_t uidvalidity = box->uidvalidity;
 
-  for (const auto& batch : imap::PlanBatches(std::move(listed).value(), opts.limits)) {
-    if (stop.stop_requested()) break;
-    auto fetched = session.FetchMessages(batch);
-    if (!fetched.ok()) return fetched.status();
-    if (fetched->empty()) continue;  // expunged meanwhile
+  // Parses one fetched batch and commits it together with the folder's new
+  // checkpoint: one transaction, so a crash never loses or doubles a message.
+  // Runs on its own thread while the session fetches the next batch.
+  struct Committed {
     std::vector<std::uint32_t> uids;
-    for (const auto& m : *fetched) uids.push_back(m.uid);
+    util::Result<std::vector<recovery::Outcome>> outcomes;
+  };
+  auto commit = [&](std::vector<imap::FetchedMessage> fetched) -> Committed {
+    std::vector<std::uint32_t> uids;
+    std::vector<recovery::Source> sources;
+    std::vector<std::string> raws;
+    const std::int64_t now = clock.NowSeconds();
+    for (auto& m : fetched) {
+      uids.push_back(m.uid);
+      sources.push_back({account.name, ImapSourceKey(folder, uidvalidity, m.uid), "imap", now});
+      raws.push_back(std::move(m.raw));
+    }
+    auto prepared = PrepareAll(sources, raws, workers);
     const std::uint32_t last_uid = uids.back();
-    base.received_at = clock.NowSeconds();
-    auto prepared = PrepareAll(*fetched, base, folder, box->uidvalidity, workers);
-
-    std::vector<recovery::Outcome> outcomes;
-    util::Status ws = store.Write([&](store::WriteTxn& txn) -> util::Status {
-      outcomes.clear();
-      for (const auto& p : prepared) {
-        auto o = recovery::Commit(txn, p, ingest);
-        if (!o.ok()) return o.status();
-        outcomes.push_back(*o);
-      }
-      return txn.PutCheckpoint(account.name, folder,
-                               {box->uidvalidity, last_uid, base.received_at});
+    auto outcomes = CommitAll(store, prepared, ingest, {}, [&](store::WriteTxn& txn) {
+      return txn.PutCheckpoint(account.name, folder, {uidvalidity, last_uid, now});
     });
-    if (!ws.ok()) return ws;
-
-    for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    return {std::move(uids), std::move(outcomes)};
+  };
+  // Counts a committed batch, then runs the post-actions: after the commit,
+  // so a crash between the two repeats an action, never a ticket.
+  std::future<Committed> pending;
+  auto finish_pending = [&]() -> util::Status {
+    if (!pending.valid()) return {};
+    Committed c = pending.get();
+    if (!c.outcomes.ok()) return c.outcomes.status();
+    for (std::size_t i = 0; i < c.outcomes->size(); ++i) {
+      const recovery::Outcome& o = (*c.outcomes)[i];
       ++stats.fetched;
-      switch (outcomes[i].kind) {
-        case Kind::kNewTicket:
-          ++stats.new_tickets;
-          break;
-        case Kind::kThreaded:
-          ++stats.threaded;
-          break;
-        case Kind::kIgnored:
-          ++stats.ignored;
-          break;
-        case Kind::kUnprocessable:
-          ++stats.unprocessable;
-          spdlog::warn("account {}: {} UID {}: unprocessable, kept raw as message {}: {}",
-                       account.name, folder, uids[i], outcomes[i].message_id, outcomes[i].detail);
-          break;
-        case Kind::kDuplicate:
-          ++stats.duplicates;
-          break;
-        case Kind::kEmpty:
-          spdlog::warn("account {}: {} UID {}: empty message, skipped", account.name, folder,
-                       uids[i]);
-          break;
+      stats.Add(o);
+      if (o.kind == Kind::kUnprocessable) {
+        spdlog::warn("account {}: {} UID {}: unprocessable, kept raw as message {}: {}",
+                     account.name, folder, c.uids[i], o.message_id, o.detail);
+      } else if (o.kind == Kind::kEmpty) {
+        spdlog::warn("account {}: {} UID {}: empty message, skipped", account.name, folder,
+                     c.uids[i]);
       }
     }
     if (writable) {
-      // After the commit: a crash between the two repeats the action, never the ticket.
-      for (std::uint32_t uid : uids) {
-        if (auto s = PostAction(session, account, uid); !s.ok()) return s;
+      for (std::uint32_t uid : c.uids) {
+        if (auto st = PostAction(session, account, uid); !st.ok()) return st;
       }
     }
+    return {};
+  };
+
+  for (const auto& batch : imap::PlanBatches(std::move(listed).value(), opts.limits)) {
+    if (stop.stop_requested()) break;
+    auto fetched = session.FetchMessages(batch);  // overlaps the previous batch's commit
+    // A failed commit outranks a failed fetch: the store is the one in trouble.
+    if (util::Status done = finish_pending(); !done.ok()) return done;
+    if (!fetched.ok()) return fetched.status();
+    if (fetched->empty()) continue;  // expunged meanwhile
+    pending = std::async(std::launch::async, commit, std::move(fetched).value());
   }
+  if (util::Status done = finish_pending(); !done.ok()) return done;
   return stats;
 }
 

@@ -8,6 +8,7 @@
 #include <stop_token>
 #include <string>
 
+#include "engine/batch.h"
 #include "engine/config.h"
 #include "imap/session.h"
 #include "recovery/ingest.h"
@@ -21,13 +22,8 @@ struct SyncOptions {
   unsigned parse_workers = 0;  // 0 = one per core
 };
 
-struct SyncStats {
+struct SyncStats : IngestCounts {
   std::uint64_t fetched = 0;
-  std::uint64_t new_tickets = 0;
-  std::uint64_t threaded = 0;
-  std::uint64_t ignored = 0;
-  std::uint64_t unprocessable = 0;
-  std::uint64_t duplicates = 0;
   bool uidvalidity_changed = false;
 };
 

@@ -226,6 +226,12 @@ std::string RenderTable(const std::vector<std::string>& header,
   return out;
 }
 
+std::string TicketLabel(std::uint64_t id) {
+  std::string s = "#";
+  s += std::to_string(id);
+  return s;
+}
+
 std::string FormatDate(std::int64_t t) {
   if (t == 0) return "-";
   std::time_t tt = static_cast<std::time_t>(t);

@@ -30,6 +30,10 @@ std::string RenderTable(const std::vector<std::string>& header,
                         const std::vector<std::vector<std::string>>& rows,
                         std::size_t max_width = 120);
 
+// "#123". (Built by append: GCC 12 -O3 raises a false -Wrestrict on
+// "literal" + std::string&&, PR 105329.)
+std::string TicketLabel(std::uint64_t id);
+
 std::string FormatDate(std::int64_t unix_seconds);  // "2026-11-03 14:02" UTC, "-" for 0
 
 }  // namespace engine

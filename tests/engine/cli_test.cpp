@@ -203,3 +203,33 @@ TEST_CASE("export --jsonl streams events after a sequence number") {
   Run after = sb.Deskmail("export --jsonl --since " + std::to_string(events[0]["seq"].get<int>()));
   CHECK(CountLines(after.out, "ticket.created") == 1);
 }
+
+TEST_CASE("intake reads a forward on stdin like an MTA pipe, and --log shows the decision") {
+  Sandbox sb;
+  std::string cfg = sb.Write("deskmail.toml",
+                             "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                             "[[account]]\nname = \"support\"\naddress = \"support@acme.example\"\n"
+                             "auth = \"password\"\npassword_env = \"UNUSED\"\n");
+  const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
+  REQUIRE(fs::exists(fixture));
+  // Received two days after it was forwarded.
+  Run r = sb.Deskmail("--config " + Quote(cfg) + " intake <" + Quote(fixture),
+                      "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("stdin: accepted -> ticket #1"));
+  Run log = sb.Deskmail("--config " + Quote(cfg) + " intake --log --json");
+  REQUIRE(log.code == 0);
+  auto j = nlohmann::json::parse(log.out);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["decision"] == "accepted");
+  CHECK(j[0]["input"] == "stdin");
+  // The same message again: nothing changes.
+  r = sb.Deskmail("--config " + Quote(cfg) + " intake " + Quote(fixture),
+                  "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
+  CHECK_THAT(r.out, Catch::Contains("gmail_en.eml: duplicate"));
+  Run list = sb.Deskmail("tickets list --json");
+  CHECK(nlohmann::json::parse(list.out).size() == 1);
+  CHECK(nlohmann::json::parse(sb.Deskmail("--config " + Quote(cfg) + " intake --log --json").out)
+            .size() == 1);
+}

@@ -216,3 +216,46 @@ TEST_CASE("token lifecycle: expiring, outage, reauth, backfill of the whole gap"
   CHECK(run.err.find(token_a) == std::string::npos);
   CHECK(r.out.find(token_a) == std::string::npos);
 }
+
+TEST_CASE(
+    "a transient token-endpoint failure never opens an outage; invalid_client is its own cause",
+    "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  test_support::IdpServer idp;
+  idp.SetAccessTokenMinter(
+      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  const std::string ua = imap_test::UniqueUser("transient-a");
+  sb.WriteConfig({Account("A", ua, "", false, "INBOX",
+                          "client_id = \"" + idp.client_id() + "\"\nprovider = \"custom\"\n" +
+                              "token_endpoint = \"" + idp.token_url() + "\"\n" +
+                              "device_code_endpoint = \"" + idp.device_code_url() + "\"\n" +
+                              "oauth_ca_file = \"" + idp.ca_file() + "\"\n")});
+  test_support::DeviceFlowScript script;
+  script.user = ua;
+  script.interval = 1;
+  idp.ScriptDeviceFlow(script);
+  REQUIRE(sb.Run("reauth A", Now(kT0)).code == 0);
+  AppendMessages(d, ua, 0, 2, 1000, "INBOX", MailDate(kT0), "t");
+
+  // 503, then 500: retried with backoff, the pass completes, no outage.
+  idp.ScriptToken(test_support::OAuthErrorResponse(503, "temporarily_unavailable", "try later"));
+  idp.ScriptToken(test_support::OAuthErrorResponse(500, "server_error", "oops"));
+  auto run = sb.Run("run --once", Now(kT0 + kDay));
+  INFO(run.err);
+  CHECK(run.code == 0);
+  CHECK_THAT(run.err, Catch::Contains("transient"));
+  CHECK(Look(sb.dir() + "/data").outages.empty());
+  CHECK(Look(sb.dir() + "/data").tickets["A"].size() == 2);
+  CHECK(AccountIn(AccountsJson(sb, kT0 + kDay), "A")["state"] == "active");
+
+  // The app's client secret expired: an outage whose cause says so.
+  idp.ScriptToken(test_support::OAuthErrorResponse(
+      401, "invalid_client", "AADSTS7000222: The provided client secret keys are expired.",
+      7000222));
+  run = sb.Run("run --once", Now(kT0 + 2 * kDay));
+  CHECK(run.code == 1);
+  StoreView v = Look(sb.dir() + "/data");
+  REQUIRE(v.outages.size() == 1);
+  CHECK_THAT(v.outages[0].cause, Catch::StartsWith("invalid_client"));
+}

@@ -265,3 +265,29 @@ TEST_CASE("Dovecot restarted in the middle of a sync: the run reconnects and fin
     CHECK(sb.Messages() == n);
   }
 }
+
+TEST_CASE("post_action move:FOLDER files fetched mail away only after the commit", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-move");
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    REQUIRE(s.CreateFolder("Done").ok());
+  }
+  AppendMessages(d, user, 0, 4);
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX",
+                   "post_action = \"move:Done\"\n"}});
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 4);
+  imap::Session s = imap_test::ConnectAs(d, user);
+  auto inbox = s.Examine("INBOX");
+  REQUIRE(inbox.ok());
+  CHECK(inbox->exists == 0);
+  auto done = s.Examine("Done");
+  REQUIRE(done.ok());
+  CHECK(done->exists == 4);
+  REQUIRE(sb.Run("run --once").code == 0);
+  CHECK(sb.Tickets() == 4);
+}

@@ -1,0 +1,79 @@
+#include "engine/batch.h"
+
+#include <atomic>
+#include <thread>
+
+namespace engine {
+
+void IngestCounts::Add(const recovery::Outcome& o) {
+  using Kind = recovery::Outcome::Kind;
+  switch (o.kind) {
+    case Kind::kNewTicket:
+      ++new_tickets;
+      break;
+    case Kind::kThreaded:
+      ++threaded;
+      break;
+    case Kind::kIgnored:
+      ++ignored;
+      break;
+    case Kind::kUnprocessable:
+      ++unprocessable;
+      break;
+    case Kind::kDuplicate:
+      ++duplicates;
+      break;
+    case Kind::kEmpty:
+      break;
+  }
+}
+
+void IngestCounts::Add(const IngestCounts& c) {
+  new_tickets += c.new_tickets;
+  threaded += c.threaded;
+  ignored += c.ignored;
+  unprocessable += c.unprocessable;
+  duplicates += c.duplicates;
+}
+
+unsigned ParseWorkers(unsigned requested) {
+  return requested != 0 ? requested : std::max(1u, std::thread::hardware_concurrency());
+}
+
+std::vector<recovery::Prepared> PrepareAll(const std::vector<recovery::Source>& sources,
+                                           std::vector<std::string>& raws, unsigned workers) {
+  std::vector<recovery::Prepared> out(raws.size());
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < raws.size(); i = next++) {
+      out[i] = recovery::Prepare(sources[i], std::move(raws[i]));
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < workers && t < raws.size(); ++t) threads.emplace_back(work);
+  work();
+  for (auto& th : threads) th.join();
+  return out;
+}
+
+util::Result<std::vector<recovery::Outcome>> CommitAll(
+    store::Store& store, const std::vector<recovery::Prepared>& prepared,
+    const recovery::IngestOptions& ingest, const std::vector<bool>& skip,
+    const std::function<util::Status(store::WriteTxn&)>& also) {
+  std::vector<recovery::Outcome> outcomes;
+  util::Status st = store.Write([&](store::WriteTxn& txn) -> util::Status {
+    // Store::Write may run this again after growing the map: start clean.
+    outcomes.assign(prepared.size(), recovery::Outcome{});
+    for (std::size_t i = 0; i < prepared.size(); ++i) {
+      if (i < skip.size() && skip[i]) continue;
+      auto out = recovery::Commit(txn, prepared[i], ingest);
+      if (!out.ok()) return out.status();
+      outcomes[i] = std::move(out).value();
+    }
+    return also ? also(txn) : util::Status{};
+  });
+  if (!st.ok()) return st;
+  return outcomes;
+}
+
+}  // namespace engine
