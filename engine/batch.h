@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "engine/config.h"
 #include "recovery/ingest.h"
+#include "recovery/intake.h"
 #include "store/store.h"
 
 namespace engine {
@@ -32,12 +34,23 @@ unsigned ParseWorkers(unsigned requested);
 std::vector<recovery::Prepared> PrepareAll(const std::vector<recovery::Source>& sources,
                                            std::vector<std::string>& raws, unsigned workers);
 
+// How one prepared message is filed, inside the writer's transaction.
+using CommitFn =
+    std::function<util::Result<recovery::Outcome>(store::WriteTxn&, const recovery::Prepared&)>;
+// Support mail: recovery::Commit.
+CommitFn SupportCommit(const recovery::IngestOptions& ingest);
+// The intake address: recovery::CommitIntake, its decision mapped onto an
+// Outcome for counting (accepted = new ticket, appended = threaded,
+// rejected / unauthorized-without-ticket = ignored). `input` names the log's source.
+CommitFn IntakeCommit(const recovery::IntakeOptions& intake);
+// The intake rules as the config sets them.
+recovery::IntakeOptions IntakeOptionsFor(const Config& cfg, const recovery::IngestOptions& ingest);
+
 // Commits every prepared message (skipping those `skip` says) in one write
 // transaction, then runs `also` in it (a checkpoint, say). Outcomes come
 // back in input order; on error nothing was written.
 util::Result<std::vector<recovery::Outcome>> CommitAll(
-    store::Store& store, const std::vector<recovery::Prepared>& prepared,
-    const recovery::IngestOptions& ingest, const std::vector<bool>& skip,
-    const std::function<util::Status(store::WriteTxn&)>& also = {});
+    store::Store& store, const std::vector<recovery::Prepared>& prepared, const CommitFn& commit,
+    const std::vector<bool>& skip, const std::function<util::Status(store::WriteTxn&)>& also = {});
 
 }  // namespace engine

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "engine/batch.h"
 #include "engine/cli.h"
 #include "engine/mailbox.h"
 #include "engine/views.h"
@@ -23,19 +24,6 @@ std::string IntakeAccount(const Config& cfg) {
   return "intake";
 }
 
-recovery::IntakeOptions MakeIntakeOptions(const Context& ctx) {
-  const Config& cfg = ctx.config;
-  recovery::IntakeOptions o;
-  o.ingest = ctx.ingest;
-  o.allowed_forwarders = cfg.allowed_forwarders;
-  o.forward_max_age_days = cfg.forward_max_age_days;
-  for (const auto& a : cfg.accounts) {
-    if (a.role != "intake" && !a.address.empty())
-      o.account_addresses.emplace_back(a.address, a.name);
-  }
-  return o;
-}
-
 void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
   std::string where = o.ticket_id != 0 ? " -> ticket #" + std::to_string(o.ticket_id) : "";
   std::printf("%s: %s%s%s%s\n", input.c_str(), o.decision.c_str(), where.c_str(),
@@ -45,7 +33,7 @@ void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
 }  // namespace
 
 int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
-  const recovery::IntakeOptions opts = MakeIntakeOptions(ctx);
+  const recovery::IntakeOptions opts = IntakeOptionsFor(ctx.config, ctx.ingest);
   // Open every input first: a typo in the third path must not leave the
   // first two half-processed.
   std::vector<std::unique_ptr<MailboxReader>> readers;

@@ -50,6 +50,7 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
   if (!store) return kExitFailure;
   PollerOptions opts;
   opts.once = args.once;
+  opts.intake = IntakeOptionsFor(ctx.config, ctx.ingest);
   bool oauth = false;
   for (const auto& a : ctx.config.accounts) oauth = oauth || UsesOAuthRefresh(a);
   if (oauth) {

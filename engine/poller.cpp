@@ -72,7 +72,7 @@ class AccountWorker {
       : store_(store),
         cfg_(cfg),
         a_(a),
-        ingest_(ingest),
+        commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
         opts_(opts),
         clock_(clock),
         oauth_(UsesOAuthRefresh(a)),
@@ -265,7 +265,7 @@ class AccountWorker {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
         sync.limits.max_bytes = static_cast<std::uint64_t>(a_.fetch_batch_max_bytes);
-        auto stats = SyncFolder(store_, *session, a_, folder, ingest_, sync, clock_, stop);
+        auto stats = SyncFolder(store_, *session, a_, folder, commit_, sync, clock_, stop);
         if (!stats.ok()) return fail(stats.status());
         Add(*stats);
         if (stats->fetched > 0) {
@@ -329,7 +329,7 @@ class AccountWorker {
   store::Store& store_;
   const Config& cfg_;
   const AccountConfig& a_;
-  const recovery::IngestOptions& ingest_;
+  const CommitFn commit_;  // support mail, or the intake rules for role = "intake"
   const PollerOptions& opts_;
   const util::Clock& clock_;
   const bool oauth_;
@@ -357,12 +357,6 @@ std::map<std::string, AccountResult> RunPoller(store::Store& store, const Config
   std::mutex mu;
   std::vector<std::jthread> threads;
   for (const auto& a : cfg.accounts) {
-    if (a.role == "intake") {
-      spdlog::warn(
-          "account {}: role = \"intake\" accounts are fed by `deskmail intake`, not polled",
-          a.name);
-      continue;
-    }
     threads.emplace_back([&, acct = &a](std::stop_token) {
       AccountWorker w(store, cfg, *acct, ingest, opts, clock);
       AccountResult r = w.Run(stop);

@@ -38,6 +38,7 @@ struct PollerOptions {
   std::chrono::milliseconds io_timeout{120'000};
   std::chrono::seconds outage_check{10};  // how often a stopped account looks for a reauth
   std::shared_ptr<const store::SecretBox> secrets;  // required for OAuth accounts
+  recovery::IntakeOptions intake;  // for role = "intake" accounts: the forwarded-mail rules
   HttpOptions http;
 };
 

@@ -24,7 +24,7 @@ std::string ImapSourceKey(const std::string& folder, std::uint32_t uidvalidity, 
 
 util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
                                    const AccountConfig& account, const std::string& folder,
-                                   const recovery::IngestOptions& ingest, const SyncOptions& opts,
+                                   const CommitFn& commit_one, const SyncOptions& opts,
                                    const util::Clock& clock, std::stop_token stop) {
   SyncStats stats;
   const bool writable = account.post_action != "none";
@@ -63,6 +63,13 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
     return stats;
   }
   const unsigned workers = ParseWorkers(opts.parse_workers);
+  // A long backfill (after an outage, or a first sync) reports its progress.
+  const std::size_t total = listed->size();
+  const bool report_progress = total >= opts.progress_threshold;
+  if (report_progress) {
+    spdlog::info("account {}: {}: {} messages to fetch above UID {}", account.name, folder, total,
+                 from - 1);
+  }
   const std::uint32_t uidvalidity = box->uidvalidity;
 
   // Parses one fetched batch and commits it together with the folder's new
@@ -84,7 +91,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
     }
     auto prepared = PrepareAll(sources, raws, workers);
     const std::uint32_t last_uid = uids.back();
-    auto outcomes = CommitAll(store, prepared, ingest, {}, [&](store::WriteTxn& txn) {
+    auto outcomes = CommitAll(store, prepared, commit_one, {}, [&](store::WriteTxn& txn) {
       return txn.PutCheckpoint(account.name, folder, {uidvalidity, last_uid, now});
     });
     return {std::move(uids), std::move(outcomes)};
@@ -107,6 +114,9 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
         spdlog::warn("account {}: {} UID {}: empty message, skipped", account.name, folder,
                      c.uids[i]);
       }
+    }
+    if (report_progress) {
+      spdlog::info("account {}: {}: {}/{} fetched", account.name, folder, stats.fetched, total);
     }
     if (writable) {
       for (std::uint32_t uid : c.uids) {

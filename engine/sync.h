@@ -18,8 +18,9 @@
 namespace engine {
 
 struct SyncOptions {
-  imap::BatchLimits limits;    // per UID FETCH and per commit
-  unsigned parse_workers = 0;  // 0 = one per core
+  imap::BatchLimits limits;               // per UID FETCH and per commit
+  unsigned parse_workers = 0;             // 0 = one per core
+  std::size_t progress_threshold = 1000;  // log progress when more messages than this wait
 };
 
 struct SyncStats : IngestCounts {
@@ -32,7 +33,7 @@ struct SyncStats : IngestCounts {
 // first error; what was committed before it stays committed.
 util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
                                    const AccountConfig& account, const std::string& folder,
-                                   const recovery::IngestOptions& ingest, const SyncOptions& opts,
+                                   const CommitFn& commit, const SyncOptions& opts,
                                    const util::Clock& clock, std::stop_token stop = {});
 
 // "imap:INBOX/1700000000/42"

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -290,4 +291,30 @@ TEST_CASE("post_action move:FOLDER files fetched mail away only after the commit
   CHECK(done->exists == 4);
   REQUIRE(sb.Run("run --once").code == 0);
   CHECK(sb.Tickets() == 4);
+}
+
+TEST_CASE("an account with role = intake files forwards through the intake rules", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-intake");
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    std::ifstream in(std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml",
+                     std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(s.Append("INBOX", raw).ok());
+  }
+  sb.WriteConfig(
+      {{"intake", user, sb.TokenFile(user, 3600), false, "INBOX", "role = \"intake\"\n"}}, 0,
+      "[intake]\nallowed_forwarders = [\"@acme.example\"]\n");
+  auto r = sb.Run("run --once", "DESKMAIL_NOW=2026-11-06T12:00:00Z");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto log = sb.Run("intake --log --json");
+  REQUIRE(log.code == 0);
+  auto j = nlohmann::json::parse(log.out);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["decision"] == "accepted");
+  CHECK(j[0]["forwarder"] == "agent.smith@acme.example");
+  CHECK(sb.Tickets() == 1);
 }
