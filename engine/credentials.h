@@ -2,7 +2,9 @@
 // line or an error message: errors say which source failed, not what it held.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/config.h"
@@ -22,6 +24,8 @@ class CredentialSource {
   // `refresh`: the last value was rejected or expired; get a new one if the
   // source can (a command is run again, a file re-read).
   virtual util::Result<Secret> Get(bool refresh) = 0;
+  // After a transient failure that named a delay (HTTP Retry-After).
+  virtual std::optional<std::chrono::seconds> retry_after() const { return std::nullopt; }
 };
 
 // For auth = "password": password_env or password_file. For auth = "xoauth2":

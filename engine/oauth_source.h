@@ -49,7 +49,7 @@ class OAuthCredentialSource : public CredentialSource {
   util::Result<Secret> Get(bool refresh) override;
 
   // Set after a transient failure that named a delay (HTTP Retry-After).
-  std::optional<std::chrono::seconds> retry_after() const { return retry_after_; }
+  std::optional<std::chrono::seconds> retry_after() const override { return retry_after_; }
 
  private:
   const AccountConfig& a_;

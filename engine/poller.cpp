@@ -123,9 +123,8 @@ class AccountWorker {
         delay = std::chrono::milliseconds(0);
       } else if (auto throttle = imap::ThrottleBackoff(end.server_text)) {
         delay = *throttle;
-      } else if (auto* o = dynamic_cast<OAuthCredentialSource*>(creds_.get());
-                 o != nullptr && o->retry_after()) {
-        delay = std::max<std::chrono::milliseconds>(delay, *o->retry_after());
+      } else if (auto after = creds_->retry_after()) {
+        delay = std::max<std::chrono::milliseconds>(delay, *after);
       } else if (s.code() == Code::kAuthRejected || s.code() == Code::kTls) {
         delay = opts_.backoff_max;  // needs an operator; do not hammer the server
       }
@@ -222,22 +221,27 @@ class AccountWorker {
                   a_.name, cause, id, a_.name);
   }
 
-  // Once a day per account while its token is expiring.
+  // Once a day per account while its token is expiring. Read first: the
+  // write (and its fsync) happens only on the day an alert is due.
   void MaybeAlert() {
     if (!oauth_) return;
     const std::int64_t now = clock_.NowSeconds();
-    recovery::HealthPolicy policy = PolicyFor(a_);
-    bool due = false;
+    const recovery::HealthPolicy policy = PolicyFor(a_);
+    auto due = [&](const recovery::AccountHealth& h) {
+      return recovery::StateAt(h, policy, now) == recovery::TokenState::kExpiring &&
+             h.last_alert_day != now / 86400;
+    };
+    if (!due(Health())) return;
+    bool raise = false;
     recovery::AccountHealth h;
     util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
       h = recovery::LoadHealth(txn, a_.name);
-      due = recovery::StateAt(h, policy, now) == recovery::TokenState::kExpiring &&
-            h.last_alert_day != now / 86400;
-      if (!due) return util::Status{};
+      raise = due(h);  // another process may have alerted meanwhile
+      if (!raise) return util::Status{};
       h.last_alert_day = now / 86400;
       return recovery::SaveHealth(txn, a_.name, h);
     });
-    if (ws.ok() && due) RaiseAlert(cfg_, a_, h, policy, now);
+    if (ws.ok() && raise) RaiseAlert(cfg_, a_, h, policy, now);
   }
 
   // One connection's life: connect, authenticate, sync, wait, sync...

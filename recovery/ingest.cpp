@@ -11,21 +11,6 @@ namespace {
 
 using Kind = Outcome::Kind;
 
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
-// Cuts at a UTF-8 character boundary so stored bodies stay valid UTF-8.
-std::string Truncate(const std::string& s, std::size_t max) {
-  if (s.size() <= max) return s;
-  std::size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
 std::optional<std::uint64_t> FindSameAccount(store::WriteTxn& txn, const std::string& account,
                                              const std::string& message_id) {
   if (message_id.empty()) return std::nullopt;
@@ -85,12 +70,12 @@ void FillFromMessage(store::MessageRecord& rec, const mime::Message& m, const In
   rec.classification = static_cast<std::uint8_t>(m.classification);
   rec.parse_errors = m.parse_errors;
   rec.from_name = m.from.name;
-  rec.from_address = Lower(m.from.address);
-  for (const auto& a : m.to) rec.to.push_back(Lower(a.address));
-  for (const auto& a : m.cc) rec.cc.push_back(Lower(a.address));
+  rec.from_address = LowerAscii(m.from.address);
+  for (const auto& a : m.to) rec.to.push_back(LowerAscii(a.address));
+  for (const auto& a : m.cc) rec.cc.push_back(LowerAscii(a.address));
   rec.subject = m.subject;
   rec.date = m.date.value_or(0);
-  rec.body_text = Truncate(m.body_text, opts.max_stored_body_bytes);
+  rec.body_text = TruncateUtf8(m.body_text, opts.max_stored_body_bytes);
   rec.fingerprint = Fingerprint(rec.from_address, rec.subject, m.body_text);
   for (const auto& a : m.attachments) {
     rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
@@ -116,6 +101,20 @@ util::Status Event(store::WriteTxn& txn, std::int64_t at, const char* type,
 }
 
 }  // namespace
+
+std::string LowerAscii(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::string TruncateUtf8(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s;
+  std::size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
 
 const char* OutcomeName(Outcome::Kind k) {
   switch (k) {

@@ -54,6 +54,11 @@ struct IngestOptions {
   std::size_t max_stored_body_bytes = 256 << 10;
 };
 
+// Addresses are stored lower-cased (ASCII) so lookups by requester are exact.
+std::string LowerAscii(std::string s);
+// At most `max` bytes, cut on a UTF-8 character boundary.
+std::string TruncateUtf8(const std::string& s, std::size_t max);
+
 // Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
 // the same account, then thread by ticket tag, In-Reply-To, References;
 // else a new ticket. Ignored and unprocessable mail is stored with its reason.

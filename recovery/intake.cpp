@@ -12,13 +12,6 @@ namespace {
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kFingerprintWindow = 120;  // "date within 2 minutes"
 
-std::string Lower(std::string s) {
-  for (char& c : s) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return s;
-}
-
 util::Status Log(store::WriteTxn& txn, const Prepared& p, const std::string& input,
                  const IntakeOutcome& o, const std::string& forwarder,
                  const mime::ForwardedOriginal* orig, const std::string& account) {
@@ -30,7 +23,7 @@ util::Status Log(store::WriteTxn& txn, const Prepared& p, const std::string& inp
   rec.reason = o.reason;
   rec.forwarder = forwarder;
   if (orig != nullptr) {
-    rec.original_from = Lower(orig->from.address);
+    rec.original_from = LowerAscii(orig->from.address);
     rec.original_subject = orig->subject;
     rec.original_message_id = orig->message_id;
     rec.original_date = orig->date.value_or(0);
@@ -46,7 +39,7 @@ std::string AccountFor(const mime::ForwardedOriginal& orig, const IntakeOptions&
   for (const auto* list : {&orig.to, &orig.cc}) {
     for (const auto& a : *list) {
       for (const auto& [address, name] : opts.account_addresses) {
-        if (Lower(a.address) == Lower(address)) return name;
+        if (LowerAscii(a.address) == LowerAscii(address)) return name;
       }
     }
   }
@@ -90,7 +83,7 @@ util::Result<std::uint64_t> KeepForward(store::WriteTxn& txn, const Prepared& p,
   rec.forwarder = forwarder;
   if (p.message) {
     rec.from_name = p.message->from.name;
-    rec.from_address = Lower(p.message->from.address);
+    rec.from_address = LowerAscii(p.message->from.address);
     rec.subject = p.message->subject;
     rec.date = p.message->date.value_or(0);
   }
@@ -105,11 +98,11 @@ std::string Days(std::int64_t seconds) {
 }  // namespace
 
 bool ForwarderAllowed(const std::vector<std::string>& allowed, const std::string& address) {
-  std::string a = Lower(address);
+  std::string a = LowerAscii(address);
   auto at = a.rfind('@');
   if (a.empty() || at == std::string::npos) return false;
   for (const std::string& entry : allowed) {
-    std::string e = Lower(entry);
+    std::string e = LowerAscii(entry);
     if (e.empty()) continue;
     if (e[0] == '@' ? a.compare(at, std::string::npos, e) == 0 : a == e) return true;
   }
@@ -147,7 +140,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
     return out;
   }
 
-  const std::string forwarder = Lower(fwd->forwarder.address);
+  const std::string forwarder = LowerAscii(fwd->forwarder.address);
   const mime::ForwardedOriginal& orig = fwd->original;
   if (!ForwarderAllowed(opts.allowed_forwarders, forwarder)) {
     // A stranger must not open tickets in a customer's name: file the mail
@@ -225,12 +218,12 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   rec.raw_size = p.raw.size();
   rec.received_at = now;
   rec.from_name = orig.from.name;
-  rec.from_address = Lower(orig.from.address);
-  for (const auto& a : orig.to) rec.to.push_back(Lower(a.address));
-  for (const auto& a : orig.cc) rec.cc.push_back(Lower(a.address));
+  rec.from_address = LowerAscii(orig.from.address);
+  for (const auto& a : orig.to) rec.to.push_back(LowerAscii(a.address));
+  for (const auto& a : orig.cc) rec.cc.push_back(LowerAscii(a.address));
   rec.subject = orig.subject;
   rec.date = orig.date.value_or(0);
-  rec.body_text = orig.body_text.substr(0, opts.ingest.max_stored_body_bytes);
+  rec.body_text = TruncateUtf8(orig.body_text, opts.ingest.max_stored_body_bytes);
   for (const auto& a : orig.attachments) {
     rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
   }
