@@ -9,6 +9,7 @@
 
 #include "tests/engine/run_sandbox.h"
 #include "tests/support/idp_server.h"
+#include "tests/support/temp_store.h"
 #include "util/clock.h"
 
 using namespace run_test;
@@ -21,14 +22,7 @@ const std::int64_t kT0 = *util::ParseRfc3339("2027-01-04T09:00:00Z");
 
 std::string Now(std::int64_t t) { return "DESKMAIL_NOW=" + util::FormatRfc3339(t); }
 
-std::string MailDate(std::int64_t t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
+std::string MailDate(std::int64_t t) { return test_support::Rfc2822Date(t); }
 
 struct StoreView {
   std::map<std::string, std::vector<store::TicketRecord>> tickets;  // by account

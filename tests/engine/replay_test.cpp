@@ -2,6 +2,7 @@
 // fixtures/expected/support-inbox.json (written by hand with the fixtures).
 #include "engine/replay.h"
 #include "engine/views.h"
+#include "tests/support/temp_store.h"
 #include "util/sha256.h"
 
 #include <stdlib.h>
@@ -23,20 +24,8 @@ json LoadJson(const std::string& rel) {
   return json::parse(in);
 }
 
-struct Replayed {
-  Replayed() {
-    char tmpl[] = "/tmp/deskmail-replay-XXXXXX";
-    dir = mkdtemp(tmpl);
-    store::Options o;
-    o.no_sync = true;
-    auto s = store::Store::Open(dir, o);
-    REQUIRE(s.ok());
-    st = std::move(s).value();
-  }
-  ~Replayed() {
-    st.reset();
-    fs::remove_all(dir);
-  }
+struct Replayed : test_support::TempStore {
+  Replayed() : test_support::TempStore("deskmail-replay") {}
   engine::ReplayStats Run(const std::string& mailbox, unsigned workers = 2) {
     auto reader = engine::OpenMailbox(mailbox);
     REQUIRE(reader.ok());
@@ -52,8 +41,6 @@ struct Replayed {
     REQUIRE(stats.ok());
     return *stats;
   }
-  std::string dir;
-  std::unique_ptr<store::Store> st;
   util::FakeClock clock{1795132800};  // 2026-11-20
   std::map<std::string, std::string> problems;
 };

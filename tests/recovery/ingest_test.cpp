@@ -1,6 +1,8 @@
 // The threading and dedupe rules of recovery::Commit, on a real LMDB store.
 #include "recovery/ingest.h"
 
+#include "tests/support/temp_store.h"
+
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
@@ -8,20 +10,8 @@
 
 namespace {
 
-struct TempStore {
-  TempStore() {
-    char tmpl[] = "/tmp/deskmail-ingest-XXXXXX";
-    dir = mkdtemp(tmpl);
-    store::Options o;
-    o.no_sync = true;
-    auto s = store::Store::Open(dir, o);
-    REQUIRE(s.ok());
-    st = std::move(s).value();
-  }
-  ~TempStore() {
-    st.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("deskmail-ingest") {}
   recovery::Outcome Ingest(const std::string& raw, const std::string& account = "support",
                            const std::string& source_key = "") {
     recovery::Source src{account, source_key, "replay", 1700000000};
@@ -52,8 +42,6 @@ struct TempStore {
               }).ok());
     return n;
   }
-  std::string dir;
-  std::unique_ptr<store::Store> st;
   recovery::IngestOptions opts;
 };
 

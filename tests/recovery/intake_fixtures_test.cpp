@@ -9,6 +9,7 @@
 #include <set>
 
 #include "recovery/intake.h"
+#include "tests/support/temp_store.h"
 
 namespace fs = std::filesystem;
 
@@ -61,11 +62,8 @@ TEST_CASE("the intake fixtures: decisions, requesters, and a second pass changes
   std::ifstream in(std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/expected/intake.json");
   REQUIRE(in.good());
   const auto cases = nlohmann::json::parse(in)["cases"];
-  char tmpl[] = "/tmp/deskmail-intakefx-XXXXXX";
-  std::string dir = mkdtemp(tmpl);
-  store::Options o;
-  o.no_sync = true;
-  auto st = std::move(store::Store::Open(dir, o)).value();
+  test_support::TempStore tmp("deskmail-intakefx");
+  store::Store* st = tmp.st.get();
 
   Run first = IntakeAll(*st, cases);
   std::map<std::string, int> decisions;
@@ -105,6 +103,4 @@ TEST_CASE("the intake fixtures: decisions, requesters, and a second pass changes
   CHECK(second.tickets == first.tickets);
   CHECK(second.messages == first.messages);
   CHECK(second.log == first.log);
-  st.reset();
-  fs::remove_all(dir);
 }

@@ -9,20 +9,14 @@
 #include <filesystem>
 
 #include "recovery/outage.h"
+#include "tests/support/temp_store.h"
 
 namespace {
 
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kNow = 1795000000;  // the intake's receipt time
 
-std::string Rfc2822(std::int64_t t) {
-  std::time_t tt = t;
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-  return buf;
-}
+std::string Rfc2822(std::int64_t t) { return test_support::Rfc2822Date(t); }
 
 // Gmail's "Date:" line in a forward: "Mon, Nov 2, 2026 at 10:00 AM".
 std::string GmailDate(std::int64_t t) {
@@ -54,19 +48,10 @@ std::string Forward(const Original& o, const std::string& forwarder = "agent@acm
          "\r\nTo: <support@acme.example>\r\n\r\n" + o.body + "\r\n";
 }
 
-struct TempStore {
-  TempStore() {
-    char tmpl[] = "/tmp/deskmail-intake-XXXXXX";
-    dir = mkdtemp(tmpl);
-    store::Options o;
-    o.no_sync = true;
-    st = std::move(store::Store::Open(dir, o)).value();
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("deskmail-intake") {
     opts.allowed_forwarders = {"@acme.example", "lead@partner.example"};
     opts.account_addresses = {{"support@acme.example", "support"}};
-  }
-  ~TempStore() {
-    st.reset();
-    std::filesystem::remove_all(dir);
   }
   recovery::IntakeOutcome Intake(const std::string& raw, std::int64_t now = kNow) {
     auto p = recovery::Prepare({"intake", "", "intake", now}, raw);
@@ -97,8 +82,6 @@ struct TempStore {
                 return util::Status{};
               }).ok());
   }
-  std::string dir;
-  std::unique_ptr<store::Store> st;
   recovery::IntakeOptions opts;
 };
 

@@ -8,40 +8,25 @@
 
 #include "recovery/ingest.h"
 #include "recovery/token_health.h"
+#include "tests/support/temp_store.h"
 
 namespace {
 
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kT0 = 1800000000;
 
-struct TempStore {
-  TempStore() {
-    char tmpl[] = "/tmp/deskmail-outage-XXXXXX";
-    dir = mkdtemp(tmpl);
-    store::Options o;
-    o.no_sync = true;
-    st = std::move(store::Store::Open(dir, o)).value();
-  }
-  ~TempStore() {
-    st.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct TempStore : test_support::TempStore {
+  TempStore() : test_support::TempStore("deskmail-outage") {}
   template <class Fn>
   void W(Fn fn) {
     REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status { return fn(t); }).ok());
   }
-  std::string dir;
-  std::unique_ptr<store::Store> st;
 };
 
 std::string MailOn(std::int64_t date, int n) {
-  char buf[64];
-  std::time_t t = date;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
   return "From: c" + std::to_string(n) + "@customer.example\nSubject: missed " + std::to_string(n) +
-         "\nDate: " + buf + "\nMessage-ID: <m" + std::to_string(n) + "@customer.example>\n\nhi\n";
+         "\nDate: " + test_support::Rfc2822Date(date) + "\nMessage-ID: <m" + std::to_string(n) +
+         "@customer.example>\n\nhi\n";
 }
 
 }  // namespace
