@@ -21,6 +21,22 @@ std::optional<std::uint64_t> FindSameAccount(store::WriteTxn& txn, const std::st
   return std::nullopt;
 }
 
+// Mail without a Message-ID that is already stored under another source
+// (a folder rescanned after a UIDVALIDITY change, a replay of the same
+// mail from a differently encoded export): same sender, subject, text and
+// the very same Date.
+std::optional<std::uint64_t> SameContentNoMessageId(store::WriteTxn& txn,
+                                                    const std::string& account,
+                                                    const mime::Message& m) {
+  if (!m.message_id.empty() || !m.date) return std::nullopt;
+  const std::string fp = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
+  for (std::uint64_t id : txn.FindByFingerprint(fp)) {
+    auto rec = txn.GetMessage(id);
+    if (rec && rec->account == account && rec->date == *m.date) return id;
+  }
+  return std::nullopt;
+}
+
 // The ticket of the first stored message named by `ids` that is on one.
 std::optional<std::uint64_t> TicketOfAny(store::WriteTxn& txn,
                                          const std::vector<std::string>& ids) {
@@ -163,6 +179,10 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   if (p.message) {
     if (auto id = FindSameAccount(txn, account, p.message->message_id)) {
       return Outcome{Kind::kDuplicate, *id, 0, "same Message-ID <" + p.message->message_id + ">"};
+    }
+    if (auto id = SameContentNoMessageId(txn, account, *p.message)) {
+      return Outcome{Kind::kDuplicate, *id, 0,
+                     "same sender, subject, text and Date (no Message-ID)"};
     }
   }
 

@@ -198,3 +198,18 @@ TEST_CASE("an aborted transaction leaves no message and no ticket") {
   // The id given back: the next ticket is still #1.
   CHECK(ts.Ingest(Mail("a@c.example", "x", "x@c.example")).ticket_id == 1);
 }
+
+TEST_CASE("mail without a Message-ID seen again under another source is a duplicate") {
+  TempStore ts;
+  std::string raw = Mail("a@c.example", "No id here", "");
+  auto first = ts.Ingest(raw, "support", "imap:INBOX/1/7");
+  REQUIRE(first.kind == Kind::kNewTicket);
+  // The folder was renumbered (new UIDVALIDITY): same bytes, new source key.
+  auto again = ts.Ingest(raw, "support", "imap:INBOX/2/1");
+  CHECK(again.kind == Kind::kDuplicate);
+  CHECK(again.message_id == first.message_id);
+  // The same text on another Date is another message.
+  std::string later = raw;
+  later.replace(later.find("10:00:00"), 8, "11:00:00");
+  CHECK(ts.Ingest(later, "support", "imap:INBOX/2/2").kind == Kind::kNewTicket);
+}
