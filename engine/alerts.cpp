@@ -1,11 +1,9 @@
 #include "engine/alerts.h"
 
 #include <spdlog/spdlog.h>
-#include <sys/wait.h>
-
-#include <cstdio>
 
 #include "engine/oauth_source.h"
+#include "engine/subprocess.h"
 #include "util/clock.h"
 
 namespace engine {
@@ -66,16 +64,11 @@ void RaiseAlert(const Config& cfg, const AccountConfig& a, const recovery::Accou
   nlohmann::json j = AccountStatusJson(a, h, now);
   j["alert"] = recovery::AlertBanner(a.alert_days);
   std::string payload = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  std::FILE* p = ::popen(cfg.alert_command.c_str(), "w");
-  if (p == nullptr) {
-    spdlog::error("alert_command: cannot start");
-    return;
-  }
-  std::fwrite(payload.data(), 1, payload.size(), p);
-  int status = ::pclose(p);
-  if (status != 0) {
-    spdlog::error("alert_command exited with status {}",
-                  WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  auto r = RunShell(cfg.alert_command, payload, /*capture=*/false);
+  if (!r.ok()) {
+    spdlog::error("alert_command: {}", r.status().message());
+  } else if (r->exit_status != 0) {
+    spdlog::error("alert_command exited with status {}", r->exit_status);
   }
 }
 

@@ -1,6 +1,6 @@
 #include "engine/credentials.h"
 
-#include <sys/wait.h>
+#include "engine/subprocess.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -77,20 +77,14 @@ class CommandTokenSource : public CredentialSource {
 }  // namespace
 
 util::Result<std::string> RunCommandForSecret(const std::string& command) {
-  std::FILE* p = ::popen(command.c_str(), "r");
-  if (p == nullptr) return util::Error(Code::kInternal, "access_token_command: cannot start");
-  std::string out;
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = ::pclose(p);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  auto r = RunShell(command, "", /*capture=*/true);
+  if (!r.ok()) return util::Error(Code::kInternal, "access_token_command: " + r.status().message());
+  if (r->exit_status != 0) {
     // The command's output may be a partial secret: never echo it.
     return util::Error(Code::kTransient,
-                       "access_token_command exited with status " +
-                           std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1));
+                       "access_token_command exited with status " + std::to_string(r->exit_status));
   }
-  out = Trim(out);
+  std::string out = Trim(r->output);
   if (out.empty()) return util::Error(Code::kTransient, "access_token_command printed nothing");
   return out;
 }
