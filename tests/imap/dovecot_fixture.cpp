@@ -68,8 +68,10 @@ std::string MintJwt(std::string_view key_b64, std::string_view sub, long exp_in_
                                          std::chrono::system_clock::now().time_since_epoch())
                                          .count());
   const std::string header = R"({"alg":"HS256","typ":"JWT"})";
+  // iat a minute back: Dovecot compares it with its cached loop time, which
+  // can trail the wall clock, and refuses "Token is issued in future".
   const std::string claims = "{\"sub\":\"" + std::string(sub) +
-                             "\",\"iat\":" + std::to_string(std::min(now, now + exp_in_s)) +
+                             "\",\"iat\":" + std::to_string(std::min(now, now + exp_in_s) - 60) +
                              ",\"exp\":" + std::to_string(now + exp_in_s) + "}";
   const std::string signing_input = Base64Url(header) + "." + Base64Url(claims);
   const std::string key = Base64Decode(key_b64);
