@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "recovery/detail/event.h"
 #include "recovery/fingerprint.h"
 #include "recovery/outage.h"
 #include "util/sha256.h"
@@ -98,24 +99,6 @@ void FillFromMessage(store::MessageRecord& rec, const mime::Message& m, const In
   }
 }
 
-// Mail dated inside one of the account's outage windows was missed while
-// its token was dead: tag it, and count it on the outage.
-util::Status TagOutage(store::WriteTxn& txn, store::MessageRecord& rec) {
-  if (rec.date == 0) return {};
-  auto o = OutageCovering(txn, rec.account, rec.date);
-  if (!o) return {};
-  rec.outage_id = o->id;
-  ++o->recovered;
-  return txn.PutOutage(*o);
-}
-
-util::Status Event(store::WriteTxn& txn, std::int64_t at, const char* type,
-                   const nlohmann::json& data) {
-  // Subjects and names may hold invalid UTF-8 from damaged mail: replace, never throw.
-  return txn.AppendEvent(at, type,
-                         data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
 }  // namespace
 
 std::string LowerAscii(std::string s) {
@@ -203,8 +186,9 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     out.kind = Kind::kUnprocessable;
     out.detail = rec.reason;
     if (auto s = txn.PutMessage(rec); !s.ok()) return s;
-    if (auto s = Event(txn, at, "message.unprocessable",
-                       {{"message", rec.id}, {"account", account}, {"error", rec.reason}});
+    if (auto s = detail::AppendJsonEvent(
+            txn, at, "message.unprocessable",
+            {{"message", rec.id}, {"account", account}, {"error", rec.reason}});
         !s.ok()) {
       return s;
     }
@@ -213,7 +197,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
 
   const mime::Message& m = *p.message;
   FillFromMessage(rec, m, opts);
-  if (auto s = TagOutage(txn, rec); !s.ok()) return s;
+  if (auto s = TagWithOutage(txn, rec); !s.ok()) return s;
   if (m.classification != mime::Classification::kNormal) {
     rec.disposition = store::Disposition::kIgnored;
     rec.reason =
@@ -221,8 +205,9 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     out.kind = Kind::kIgnored;
     out.detail = rec.reason;
     if (auto s = txn.PutMessage(rec); !s.ok()) return s;
-    if (auto s = Event(txn, at, "message.ignored",
-                       {{"message", rec.id}, {"account", account}, {"reason", rec.reason}});
+    if (auto s = detail::AppendJsonEvent(
+            txn, at, "message.ignored",
+            {{"message", rec.id}, {"account", account}, {"reason", rec.reason}});
         !s.ok()) {
       return s;
     }
@@ -258,8 +243,8 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
                          {"from", rec.from_address},
                          {"subject", rec.subject}};
   if (out.kind == Kind::kThreaded) data["threaded_by"] = out.detail;
-  if (auto s =
-          Event(txn, at, out.kind == Kind::kNewTicket ? "ticket.created" : "ticket.updated", data);
+  if (auto s = detail::AppendJsonEvent(
+          txn, at, out.kind == Kind::kNewTicket ? "ticket.created" : "ticket.updated", data);
       !s.ok()) {
     return s;
   }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "mime/forward.h"
+#include "recovery/detail/event.h"
 #include "recovery/fingerprint.h"
 #include "recovery/outage.h"
 
@@ -230,13 +231,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   rec.forwarder = forwarder;
   rec.fingerprint = fp;
   if (!orig.date) rec.parse_errors.push_back("the forward carries no recoverable original date");
-  if (rec.date != 0) {
-    if (auto o = OutageCovering(txn, account, rec.date)) {
-      rec.outage_id = o->id;
-      ++o->recovered;
-      if (auto s = txn.PutOutage(*o); !s.ok()) return s;
-    }
-  }
+  if (auto s = TagWithOutage(txn, rec); !s.ok()) return s;
 
   store::TicketRecord ticket;
   if (thread) {
@@ -265,9 +260,8 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   nlohmann::json ev = {{"ticket", ticket.id},    {"message", rec.id},
                        {"account", account},     {"from", rec.from_address},
                        {"forwarder", forwarder}, {"outage", rec.outage_id}};
-  if (auto s =
-          txn.AppendEvent(now, out.decision == "accepted" ? "ticket.created" : "ticket.updated",
-                          ev.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  if (auto s = detail::AppendJsonEvent(
+          txn, now, out.decision == "accepted" ? "ticket.created" : "ticket.updated", ev);
       !s.ok()) {
     return s;
   }

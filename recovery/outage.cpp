@@ -1,19 +1,9 @@
 #include "recovery/outage.h"
 
-#include <nlohmann/json.hpp>
-
+#include "recovery/detail/event.h"
 #include "recovery/token_health.h"
 
 namespace recovery {
-namespace {
-
-util::Status Event(store::WriteTxn& txn, std::int64_t at, const char* type,
-                   const nlohmann::json& j) {
-  return txn.AppendEvent(at, type,
-                         j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-}
-
-}  // namespace
 
 util::Result<std::uint64_t> OpenOutage(store::WriteTxn& txn, const std::string& account,
                                        const std::string& cause, std::int64_t now) {
@@ -31,9 +21,9 @@ util::Result<std::uint64_t> OpenOutage(store::WriteTxn& txn, const std::string& 
   h.last_error = cause;
   h.last_refresh_attempt = now;
   if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
-  if (auto s =
-          Event(txn, now, "outage.opened",
-                {{"outage", o.id}, {"account", account}, {"start", o.start}, {"cause", cause}});
+  if (auto s = detail::AppendJsonEvent(
+          txn, now, "outage.opened",
+          {{"outage", o.id}, {"account", account}, {"start", o.start}, {"cause", cause}});
       !s.ok()) {
     return s;
   }
@@ -54,8 +44,8 @@ util::Result<std::uint64_t> CloseOutage(store::WriteTxn& txn, const std::string&
   h.recovering = true;
   h.last_error.clear();
   if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
-  if (auto s =
-          Event(txn, now, "outage.closed", {{"outage", id}, {"account", account}, {"end", now}});
+  if (auto s = detail::AppendJsonEvent(txn, now, "outage.closed",
+                                       {{"outage", id}, {"account", account}, {"end", now}});
       !s.ok()) {
     return s;
   }
@@ -75,6 +65,15 @@ std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std
   return found;
 }
 
+util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec) {
+  if (rec.date == 0) return {};
+  auto o = OutageCovering(txn, rec.account, rec.date);
+  if (!o) return {};
+  rec.outage_id = o->id;
+  ++o->recovered;
+  return txn.PutOutage(*o);
+}
+
 util::Status RecordSyncSuccess(store::WriteTxn& txn, const std::string& account, std::int64_t now) {
   AccountHealth h = LoadHealth(txn, account);
   h.last_sync = now;
@@ -83,7 +82,7 @@ util::Status RecordSyncSuccess(store::WriteTxn& txn, const std::string& account,
   h.recovering = false;
   if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
   if (was_recovering) {
-    return Event(txn, now, "account.recovered", {{"account", account}});
+    return detail::AppendJsonEvent(txn, now, "account.recovered", {{"account", account}});
   }
   return {};
 }

@@ -29,6 +29,11 @@ util::Result<std::uint64_t> CloseOutage(store::WriteTxn& txn, const std::string&
 std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std::string& account,
                                                   std::int64_t date);
 
+// Mail dated inside one of rec.account's outage windows was missed while its
+// token was dead: sets rec.outage_id and counts it as recovered on the outage.
+// REQUIRES: rec is about to be stored (once) in `txn`.
+util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec);
+
 // A pass over every folder finished without error at `now`: last_sync moves,
 // and a recovering account becomes active again.
 util::Status RecordSyncSuccess(store::WriteTxn& txn, const std::string& account, std::int64_t now);
