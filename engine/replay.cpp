@@ -98,7 +98,7 @@ util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
     if (b.names.empty()) break;
     base.received_at = clock.NowSeconds();
     std::vector<recovery::Source> sources(b.names.size(), base);
-    b.prepared = PrepareAll(sources, raws, workers);
+    b.prepared = PrepareAll(sources, raws, workers, ingest);
     if (util::Status s = finish(); !s.ok()) return s;
     pending.emplace();
     pending->batch = std::move(b);

@@ -89,7 +89,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
       sources.push_back({account.name, ImapSourceKey(folder, uidvalidity, m.uid), "imap", now});
       raws.push_back(std::move(m.raw));
     }
-    auto prepared = PrepareAll(sources, raws, workers);
+    auto prepared = PrepareAll(sources, raws, workers, opts.ingest);
     const std::uint32_t last_uid = uids.back();
     auto outcomes = CommitAll(store, prepared, commit_one, {}, [&](store::WriteTxn& txn) {
       return txn.PutCheckpoint(account.name, folder, {uidvalidity, last_uid, now});

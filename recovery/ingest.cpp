@@ -16,7 +16,7 @@ std::optional<std::uint64_t> FindSameAccount(store::WriteTxn& txn, const std::st
                                              const std::string& message_id) {
   if (message_id.empty()) return std::nullopt;
   for (std::uint64_t id : txn.FindByMessageId(message_id)) {
-    auto rec = txn.GetMessage(id);
+    auto rec = txn.GetMessageHead(id);
     if (rec && rec->account == account) return id;
   }
   return std::nullopt;
@@ -26,13 +26,12 @@ std::optional<std::uint64_t> FindSameAccount(store::WriteTxn& txn, const std::st
 // (a folder rescanned after a UIDVALIDITY change, a replay of the same
 // mail from a differently encoded export): same sender, subject, text and
 // the very same Date.
-std::optional<std::uint64_t> SameContentNoMessageId(store::WriteTxn& txn,
-                                                    const std::string& account,
-                                                    const mime::Message& m) {
+std::optional<std::uint64_t> SameContentNoMessageId(store::WriteTxn& txn, const Prepared& p) {
+  const mime::Message& m = *p.message;
   if (!m.message_id.empty() || !m.date) return std::nullopt;
-  const std::string fp = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
-  for (std::uint64_t id : txn.FindByFingerprint(fp)) {
-    auto rec = txn.GetMessage(id);
+  const std::string& account = p.source.account;
+  for (std::uint64_t id : txn.FindByFingerprint(p.fingerprint)) {
+    auto rec = txn.GetMessageHead(id);
     if (rec && rec->account == account && rec->date == *m.date) return id;
   }
   return std::nullopt;
@@ -44,7 +43,7 @@ std::optional<std::uint64_t> TicketOfAny(store::WriteTxn& txn,
   for (const std::string& mid : ids) {
     if (mid.empty()) continue;
     for (std::uint64_t id : txn.FindByMessageId(mid)) {
-      auto rec = txn.GetMessage(id);
+      auto rec = txn.GetMessageHead(id);
       if (rec && rec->ticket_id != 0) return rec->ticket_id;
     }
   }
@@ -80,7 +79,9 @@ store::MessageRecord BaseRecord(const Prepared& p, std::uint64_t id) {
   return rec;
 }
 
-void FillFromMessage(store::MessageRecord& rec, const mime::Message& m, const IngestOptions& opts) {
+// Everything but body_text: the writer stores p.packed_body.
+void FillFromMessage(store::MessageRecord& rec, const Prepared& p) {
+  const mime::Message& m = *p.message;
   rec.message_id = m.message_id;
   rec.in_reply_to = m.in_reply_to;
   rec.references = m.references;
@@ -92,8 +93,7 @@ void FillFromMessage(store::MessageRecord& rec, const mime::Message& m, const In
   for (const auto& a : m.cc) rec.cc.push_back(LowerAscii(a.address));
   rec.subject = m.subject;
   rec.date = m.date.value_or(0);
-  rec.body_text = TruncateUtf8(m.body_text, opts.max_stored_body_bytes);
-  rec.fingerprint = Fingerprint(rec.from_address, rec.subject, m.body_text);
+  rec.fingerprint = p.fingerprint;
   for (const auto& a : m.attachments) {
     rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
   }
@@ -108,11 +108,15 @@ std::string LowerAscii(std::string s) {
   return s;
 }
 
-std::string TruncateUtf8(const std::string& s, std::size_t max) {
-  if (s.size() <= max) return s;
+std::size_t Utf8Prefix(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return s.size();
   std::size_t n = max;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
+  return n;
+}
+
+std::string TruncateUtf8(const std::string& s, std::size_t max) {
+  return s.substr(0, Utf8Prefix(s, max));
 }
 
 const char* OutcomeName(Outcome::Kind k) {
@@ -133,15 +137,21 @@ const char* OutcomeName(Outcome::Kind k) {
   return "?";
 }
 
-Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts) {
+Prepared Prepare(Source source, std::string raw, const IngestOptions& opts) {
   Prepared p;
   p.source = std::move(source);
   p.raw = std::move(raw);
   p.sha256 = util::Sha256Hex(p.raw);
+  p.packed_raw = store::PackedBlob::Pack(p.raw);
   if (p.source.source_key.empty()) p.source.source_key = "sha256:" + p.sha256;
-  auto parsed = mime::Parse(p.raw, opts);
+  auto parsed = mime::Parse(p.raw);
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
+    const mime::Message& m = *p.message;
+    p.fingerprint = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
+    p.packed_body = store::PackedBlob::Pack(
+        std::string_view(m.body_text)
+            .substr(0, Utf8Prefix(m.body_text, opts.max_stored_body_bytes)));
   } else {
     p.parse_status = parsed.status();
   }
@@ -163,13 +173,13 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     if (auto id = FindSameAccount(txn, account, p.message->message_id)) {
       return Outcome{Kind::kDuplicate, *id, 0, "same Message-ID <" + p.message->message_id + ">"};
     }
-    if (auto id = SameContentNoMessageId(txn, account, *p.message)) {
+    if (auto id = SameContentNoMessageId(txn, p)) {
       return Outcome{Kind::kDuplicate, *id, 0,
                      "same sender, subject, text and Date (no Message-ID)"};
     }
   }
 
-  if (auto s = txn.PutRaw(p.sha256, p.raw); !s.ok()) return s;
+  if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
   store::MessageRecord rec = BaseRecord(p, txn.AllocateMessageId());
   out.message_id = rec.id;
   const std::int64_t at = p.source.received_at;
@@ -177,7 +187,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   if (!p.message || p.message->from.address.empty()) {
     rec.disposition = store::Disposition::kUnprocessable;
     if (p.message) {
-      FillFromMessage(rec, *p.message, opts);
+      FillFromMessage(rec, p);
       rec.reason = "no sender address";
     } else {
       rec.reason = p.parse_status.message();
@@ -185,7 +195,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     }
     out.kind = Kind::kUnprocessable;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.unprocessable",
             {{"message", rec.id}, {"account", account}, {"error", rec.reason}});
@@ -196,7 +206,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   }
 
   const mime::Message& m = *p.message;
-  FillFromMessage(rec, m, opts);
+  FillFromMessage(rec, p);
   if (auto s = TagWithOutage(txn, rec); !s.ok()) return s;
   if (m.classification != mime::Classification::kNormal) {
     rec.disposition = store::Disposition::kIgnored;
@@ -204,7 +214,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
         std::string(mime::ClassificationName(m.classification)) + ": " + m.classification_reason;
     out.kind = Kind::kIgnored;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.ignored",
             {{"message", rec.id}, {"account", account}, {"reason", rec.reason}});
@@ -235,7 +245,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   rec.ticket_id = ticket.id;
   out.ticket_id = ticket.id;
 
-  if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+  if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
   if (auto s = txn.PutTicket(ticket); !s.ok()) return s;
   nlohmann::json data = {{"ticket", ticket.id},
                          {"message", rec.id},

@@ -21,17 +21,27 @@ struct Source {
   std::int64_t received_at = 0;
 };
 
-// A parsed message waiting for the writer. Owns its raw bytes.
+struct IngestOptions {
+  TicketTag tag;
+  std::size_t max_stored_body_bytes = 256 << 10;
+};
+
+// A parsed message waiting for the writer. Owns its raw bytes. Everything
+// that does not depend on what is already stored is worked out here, on
+// the parse threads, so the single writer only decides and copies.
 struct Prepared {
   Source source;
   std::string raw;
   std::string sha256;
+  store::PackedBlob packed_raw;          // raw, ready for WriteTxn::PutRaw
   std::optional<mime::Message> message;  // nullopt when parsing failed
   util::Status parse_status;             // why parsing failed
+  std::string fingerprint;               // of `message` (recovery/fingerprint.h)
+  store::PackedBlob packed_body;         // message->body_text up to max_stored_body_bytes
 };
 
-// Parses `raw`. Thread-safe.
-Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts = {});
+// Parses and packs `raw`. Thread-safe.
+Prepared Prepare(Source source, std::string raw, const IngestOptions& opts = {});
 
 struct Outcome {
   enum class Kind {
@@ -49,15 +59,12 @@ struct Outcome {
 };
 const char* OutcomeName(Outcome::Kind k);
 
-struct IngestOptions {
-  TicketTag tag;
-  std::size_t max_stored_body_bytes = 256 << 10;
-};
-
 // Addresses are stored lower-cased (ASCII) so lookups by requester are exact.
 std::string LowerAscii(std::string s);
 // At most `max` bytes, cut on a UTF-8 character boundary.
 std::string TruncateUtf8(const std::string& s, std::size_t max);
+// The length of that prefix.
+std::size_t Utf8Prefix(std::string_view s, std::size_t max);
 
 // Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
 // the same account, then thread by ticket tag, In-Reply-To, References;

@@ -51,7 +51,7 @@ std::optional<std::uint64_t> FingerprintDuplicate(store::WriteTxn& txn, const st
                                                   std::int64_t date) {
   if (fp.empty()) return std::nullopt;
   for (std::uint64_t id : txn.FindByFingerprint(fp)) {
-    auto rec = txn.GetMessage(id);
+    auto rec = txn.GetMessageHead(id);
     if (!rec) continue;
     if (date == 0 || rec->date == 0 || std::llabs(rec->date - date) <= kFingerprintWindow)
       return id;
@@ -70,7 +70,7 @@ std::optional<std::uint64_t> StoredMessageId(store::WriteTxn& txn, const std::st
 util::Result<std::uint64_t> KeepForward(store::WriteTxn& txn, const Prepared& p,
                                         store::Disposition d, const std::string& reason,
                                         const std::string& forwarder) {
-  if (auto s = txn.PutRaw(p.sha256, p.raw); !s.ok()) return s;
+  if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
   store::MessageRecord rec;
   rec.id = txn.AllocateMessageId();
   rec.account = p.source.account;
@@ -188,7 +188,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
     auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
     if (!kept.ok()) return kept.status();
     out.message_id = *kept;
-    if (auto rec = txn.GetMessage(*id)) out.ticket_id = rec->ticket_id;
+    if (auto rec = txn.GetMessageHead(*id)) out.ticket_id = rec->ticket_id;
     return finish(out);
   }
   // 3 (checked before creating anything): the same content already stored.
@@ -202,13 +202,13 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
       auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
       if (!kept.ok()) return kept.status();
       out.message_id = *kept;
-      if (auto rec = txn.GetMessage(*dup)) out.ticket_id = rec->ticket_id;
+      if (auto rec = txn.GetMessageHead(*dup)) out.ticket_id = rec->ticket_id;
       return finish(out);
     }
   }
 
   // File the original as if it had arrived: its own record, the forward's raw bytes.
-  if (auto s = txn.PutRaw(p.sha256, p.raw); !s.ok()) return s;
+  if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
   store::MessageRecord rec;
   rec.id = txn.AllocateMessageId();
   rec.account = account;

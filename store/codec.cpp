@@ -1,8 +1,9 @@
 // Field names on disk are short because every message record carries them.
 // They are part of the schema: renaming one is a version bump.
 //
-//   message (v1): id a sk ch mid irt refs rh rz t d cl rn pe fn fa to cc s dt
-//                 ra b att[f ct z h ii] o fw
+//   message (v2): id a sk ch mid fp irt refs rh rz t d cl rn pe fn fa to cc s
+//                 dt ra att[f ct z h ii] o fw   (v1 also had b: body_text,
+//                 which v2 keeps in the bodies database)
 //   ticket (v1):  id a s rn ra ca ua m st ch o fw
 //   checkpoint (v1): uv lu ua
 //   event (v1):   at ty d
@@ -202,7 +203,6 @@ std::string EncodeMessage(const MessageRecord& r) {
               {"s", r.subject},
               {"dt", r.date},
               {"ra", r.received_at},
-              {"b", r.body_text},
               {"att", std::move(att)},
               {"o", r.outage_id},
               {"fw", r.forwarder}};
@@ -242,7 +242,7 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
     f.Str("s", r.subject);
     f.Num("dt", r.date);
     f.Num("ra", r.received_at);
-    f.Str("b", r.body_text);
+    f.Str("b", r.body_text);  // v1 only
     if (const json* att = f.Array("att")) {
       for (const json& e : *att) {
         if (!e.is_object()) {

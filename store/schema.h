@@ -49,12 +49,22 @@
 //                Writer: store/ only.
 //   tickets      key: ticket id. value: TicketRecord, kTicketVersion.
 //                Writer: WriteTxn::PutTicket (recovery/ ticket matching).
-//   messages     key: message id. value: MessageRecord, kMessageVersion.
+//   messages     key: message id. value: MessageRecord, kMessageVersion,
+//                without body_text (v2; a v1 record carries it inline as
+//                "b" and still decodes). Lookups while threading decode
+//                many of these, so they stay small.
 //                Writer: WriteTxn::PutMessage, which also maintains
-//                source_index and msgid_index.
-//   raw          key: the 32 raw bytes of the SHA-256 of the message.
-//                value: the message bytes exactly as received (no version:
-//                content-addressed, never rewritten).
+//                bodies, source_index, msgid_index and fingerprint_index.
+//   bodies       key: message id. value: MessageRecord::body_text (UTF-8),
+//                packed as in raw_packed. Absent when the text is empty.
+//                Writer: WriteTxn::PutMessage only.
+//   raw          schema 1 only, read as a fallback: key: the 32 raw bytes
+//                of the SHA-256 of the message. value: the message bytes
+//                exactly as received. Schema 2 never writes it.
+//   raw_packed   key: the 32 raw bytes of the SHA-256 of the message.
+//                value: the message bytes exactly as received, packed
+//                (store/blob.h: a format byte, then the bytes or a zstd
+//                frame). No version: content-addressed, never rewritten.
 //                Writer: WriteTxn::PutRaw (a second put is a no-op).
 //   msgid_index  MDB_DUPSORT. key: Message-ID without angle brackets (folded
 //                when long). values: message ids, so duplicates are sorted
@@ -111,10 +121,15 @@ namespace store {
 
 // Bump when a change needs a migration; an older binary then refuses the
 // store instead of misreading it.
-inline constexpr std::uint64_t kSchemaVersion = 1;
+//   1  first version
+//   2  message text moved out of the message record into `bodies`; raw
+//      mail and text packed (zstd) in `raw_packed` and `bodies`. A
+//      version-1 store is upgraded by restamping at the first writable
+//      Open: its v1 records still decode and its `raw` is still read.
+inline constexpr std::uint64_t kSchemaVersion = 2;
 
 // Record versions (the "v" field).
-inline constexpr std::uint64_t kMessageVersion = 1;
+inline constexpr std::uint64_t kMessageVersion = 2;  // v1 had body_text inline ("b")
 inline constexpr std::uint64_t kTicketVersion = 1;
 inline constexpr std::uint64_t kCheckpointVersion = 1;
 inline constexpr std::uint64_t kEventVersion = 1;
@@ -128,7 +143,7 @@ enum class Db : std::uint8_t {
   kMeta = 0,
   kTickets = 1,
   kMessages = 2,
-  kRaw = 3,
+  kRawV1 = 3,  // "raw": schema 1, read only
   kMsgidIndex = 4,
   kSourceIndex = 5,
   kSync = 6,
@@ -138,13 +153,16 @@ enum class Db : std::uint8_t {
   kOutages = 10,
   kIntakeLog = 11,
   kFingerprintIndex = 12,
+  kBodies = 13,
+  kRaw = 14,  // "raw_packed"
 };
-inline constexpr std::size_t kDbCount = 13;
+inline constexpr std::size_t kDbCount = 15;
 
 // The LMDB name of each database, indexed by Db.
 inline constexpr std::string_view kDbNames[kDbCount] = {
     "meta",     "tickets", "messages", "raw",     "msgid_index", "source_index",      "sync",
-    "accounts", "events",  "secrets",  "outages", "intake_log",  "fingerprint_index",
+    "accounts", "events",  "secrets",  "outages", "intake_log",  "fingerprint_index", "bodies",
+    "raw_packed",
 };
 
 inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }

@@ -240,7 +240,14 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
                              " is newer than this deskmail understands (" +
                              std::to_string(kSchemaVersion) + "); use a newer deskmail");
     }
-    // Older versions would be migrated here; version 1 is the first.
+    // Version 1 records still decode (body_text inline), so upgrading is
+    // a restamp; a read-only open reads an older store as it is.
+    if (*version < kSchemaVersion && !read_only) {
+      const std::string stamp = detail::EncodeU64(kSchemaVersion);
+      MDB_val sv = detail::ToVal(stamp);
+      rc = mdb_put(raw, meta, &k, &sv, 0);
+      if (rc != 0) return LmdbError(rc, "open store " + dir + ": upgrade schema version");
+    }
   }
   // Committing (also the read-only transaction) makes the handles usable
   // by every later transaction of this environment.

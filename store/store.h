@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/blob.h"
 #include "store/records.h"
 #include "util/result.h"
 
@@ -35,6 +36,9 @@ class ReadTxn {
   virtual ~ReadTxn() = default;
 
   virtual std::optional<MessageRecord> GetMessage(std::uint64_t id) = 0;
+  // The record without body_text: cheap, for lookups that need ids,
+  // addresses or the ticket (the text is stored apart from the record).
+  virtual std::optional<MessageRecord> GetMessageHead(std::uint64_t id) = 0;
   virtual std::optional<TicketRecord> GetTicket(std::uint64_t id) = 0;
   // Message ids stored for `account` under `source_key`.
   virtual std::optional<std::uint64_t> FindBySource(std::string_view account,
@@ -51,6 +55,7 @@ class ReadTxn {
 
   // Iteration in id order; the callback returns false to stop.
   virtual void ForEachTicket(const std::function<bool(const TicketRecord&)>& fn) = 0;
+  // Messages come without body_text, as from GetMessageHead.
   virtual void ForEachMessage(const std::function<bool(const MessageRecord&)>& fn) = 0;
   virtual void ForEachEvent(std::uint64_t after_seq,
                             const std::function<bool(const Event&)>& fn) = 0;
@@ -90,12 +95,17 @@ class WriteTxn : public ReadTxn {
   // holds (account, source_key) -- the re-delivery guard.
   // REQUIRES: rec.id was allocated in this store.
   virtual util::Status PutMessage(const MessageRecord& rec) = 0;
+  // The same with body_text packed ahead (store/blob.h), off the writer's
+  // thread. kInvalidArgument when rec.body_text is not empty as well.
+  virtual util::Status PutMessage(const MessageRecord& rec, const PackedBlob& body) = 0;
   // Inserts or replaces. kInvalidArgument when rec.id was never allocated.
   virtual util::Status PutTicket(const TicketRecord& rec) = 0;
   // Content-addressed: a second put of the same digest is a no-op.
   // kInvalidArgument unless sha256_hex is 64 hex digits.
   // REQUIRES: sha256_hex == util::Sha256Hex(bytes) (not re-checked).
   virtual util::Status PutRaw(std::string_view sha256_hex, std::string_view bytes) = 0;
+  // The same with the bytes packed ahead (store/blob.h).
+  virtual util::Status PutRaw(std::string_view sha256_hex, const PackedBlob& packed) = 0;
   // Replaces the folder's checkpoint. Write it in the transaction that
   // stores the messages it covers (exactly once).
   virtual util::Status PutCheckpoint(std::string_view account, std::string_view folder,

@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/blob.h"
 #include "store/detail/codec.h"
 #include "store/detail/keys.h"
 #include "store/detail/lmdb.h"
@@ -150,7 +151,7 @@ std::uint64_t TxnImpl::Allocate(std::string_view counter) {
 
 // ---- ReadTxn --------------------------------------------------------------
 
-std::optional<MessageRecord> TxnImpl::GetMessage(std::uint64_t id) {
+std::optional<MessageRecord> TxnImpl::GetMessageHead(std::uint64_t id) {
   std::string_view v;
   if (!Get(Db::kMessages, EncodeU64(id), IdLabel(id), v)) return std::nullopt;
   util::Result<MessageRecord> r = DecodeMessage(v);
@@ -161,6 +162,17 @@ std::optional<MessageRecord> TxnImpl::GetMessage(std::uint64_t id) {
     return std::nullopt;
   }
   return std::move(r).value();
+}
+
+std::optional<MessageRecord> TxnImpl::GetMessage(std::uint64_t id) {
+  std::optional<MessageRecord> rec = GetMessageHead(id);
+  std::string_view stored;
+  if (rec && Get(Db::kBodies, EncodeU64(id), IdLabel(id), stored)) {
+    std::optional<std::string> body = Unpacked(Db::kBodies, IdLabel(id), stored);
+    if (!body) return std::nullopt;
+    rec->body_text = std::move(*body);
+  }
+  return rec;
 }
 
 std::optional<TicketRecord> TxnImpl::GetTicket(std::uint64_t id) {
@@ -229,8 +241,19 @@ std::optional<std::string> TxnImpl::GetRaw(std::string_view sha256_hex) {
   std::optional<std::string> digest = HexToDigest(sha256_hex);
   if (!digest) return std::nullopt;
   std::string_view v;
-  if (!Get(Db::kRaw, *digest, sha256_hex, v)) return std::nullopt;
-  return std::string(v);
+  if (Get(Db::kRaw, *digest, sha256_hex, v)) return Unpacked(Db::kRaw, sha256_hex, v);
+  if (Get(Db::kRawV1, *digest, sha256_hex, v)) return std::string(v);
+  return std::nullopt;
+}
+
+std::optional<std::string> TxnImpl::Unpacked(Db db, std::string_view label,
+                                             std::string_view stored) {
+  util::Result<std::string> r = Unpack(stored);
+  if (!r) {
+    ReadFailed(util::Error(r.status().code(), Label(db, label) + ": " + r.status().message()));
+    return std::nullopt;
+  }
+  return std::move(r).value();
 }
 
 std::optional<Checkpoint> TxnImpl::GetCheckpoint(std::string_view account,
@@ -339,6 +362,17 @@ std::uint64_t TxnImpl::AllocateTicketId() { return Allocate(kMetaNextTicketId); 
 std::uint64_t TxnImpl::AllocateMessageId() { return Allocate(kMetaNextMessageId); }
 
 util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
+  return PutMessageAndBody(rec, PackedBlob::Pack(rec.body_text));
+}
+
+util::Status TxnImpl::PutMessage(const MessageRecord& rec, const PackedBlob& body) {
+  if (!rec.body_text.empty()) {
+    return Invalid("put messages/" + IdLabel(rec.id) + ": text given twice");
+  }
+  return PutMessageAndBody(rec, body);
+}
+
+util::Status TxnImpl::PutMessageAndBody(const MessageRecord& rec, const PackedBlob& body) {
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   std::optional<std::uint64_t> next = PeekCounter(kMetaNextMessageId);
   if (!next) return WriteFailed(read_error_);
@@ -362,7 +396,7 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
   // Drop index entries the previous version of this record owned. A
   // previous version that no longer decodes leaves its entries behind:
   // they point at this id, and readers re-check the record they load.
-  if (std::optional<MessageRecord> old = GetMessage(rec.id)) {
+  if (std::optional<MessageRecord> old = GetMessageHead(rec.id)) {
     if (!old->source_key.empty() &&
         (old->account != rec.account || old->source_key != rec.source_key)) {
       std::string old_src = JoinKey(old->account, old->source_key);
@@ -391,6 +425,11 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
   }
   std::string value = EncodeMessage(rec);
   if (util::Status s = Put(Db::kMessages, id_key, value, Exists::kOverwrite, IdLabel(rec.id));
+      !s.ok())
+    return s;
+  if (util::Status s = body.empty() ? Del(Db::kBodies, id_key, nullptr, IdLabel(rec.id))
+                                    : Put(Db::kBodies, id_key, body.stored(), Exists::kOverwrite,
+                                          IdLabel(rec.id));
       !s.ok())
     return s;
   if (!src.empty()) {
@@ -423,11 +462,18 @@ util::Status TxnImpl::PutTicket(const TicketRecord& rec) {
 }
 
 util::Status TxnImpl::PutRaw(std::string_view sha256_hex, std::string_view bytes) {
+  if (!HexToDigest(sha256_hex)) {
+    return Invalid("put raw_packed/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
+  }
+  return PutRaw(sha256_hex, PackedBlob::Pack(bytes));
+}
+
+util::Status TxnImpl::PutRaw(std::string_view sha256_hex, const PackedBlob& packed) {
   std::optional<std::string> digest = HexToDigest(sha256_hex);
   if (!digest) {
-    return Invalid("put raw/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
+    return Invalid("put raw_packed/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
   }
-  return Put(Db::kRaw, *digest, bytes, Exists::kKeep, sha256_hex);
+  return Put(Db::kRaw, *digest, packed.stored(), Exists::kKeep, sha256_hex);
 }
 
 util::Status TxnImpl::PutCheckpoint(std::string_view account, std::string_view folder,

@@ -12,6 +12,8 @@
 
 namespace store::detail {
 
+// The record without body_text, which lives in the bodies database. A v1
+// record's inline body_text is decoded.
 std::string EncodeMessage(const MessageRecord& rec);
 util::Result<MessageRecord> DecodeMessage(std::string_view bytes);
 

@@ -32,6 +32,7 @@ class TxnImpl final : public WriteTxn {
 
   // ReadTxn
   std::optional<MessageRecord> GetMessage(std::uint64_t id) override;
+  std::optional<MessageRecord> GetMessageHead(std::uint64_t id) override;
   std::optional<TicketRecord> GetTicket(std::uint64_t id) override;
   std::optional<std::uint64_t> FindBySource(std::string_view account,
                                             std::string_view source_key) override;
@@ -57,8 +58,10 @@ class TxnImpl final : public WriteTxn {
   std::uint64_t AllocateTicketId() override;
   std::uint64_t AllocateMessageId() override;
   util::Status PutMessage(const MessageRecord& rec) override;
+  util::Status PutMessage(const MessageRecord& rec, const PackedBlob& body) override;
   util::Status PutTicket(const TicketRecord& rec) override;
   util::Status PutRaw(std::string_view sha256_hex, std::string_view bytes) override;
+  util::Status PutRaw(std::string_view sha256_hex, const PackedBlob& packed) override;
   util::Status PutCheckpoint(std::string_view account, std::string_view folder,
                              const Checkpoint& cp) override;
   util::Status PutAccount(std::string_view name, std::string_view value) override;
@@ -100,6 +103,9 @@ class TxnImpl final : public WriteTxn {
   std::uint64_t Entries(Db db);
   // The ids stored under `key` in a MDB_DUPSORT index, oldest first.
   std::vector<std::uint64_t> FindDups(Db db, std::string_view key);
+  // The bytes of a packed value; nullopt (and read_error_) when it does not unpack.
+  std::optional<std::string> Unpacked(Db db, std::string_view label, std::string_view stored);
+  util::Status PutMessageAndBody(const MessageRecord& rec, const PackedBlob& body);
 
   MDB_txn* txn_;
   const Dbis& dbis_;

@@ -70,9 +70,9 @@ TEST_CASE("the support inbox replays to the expected tickets") {
   // Per message: where it went, and what the parser read out of it.
   std::map<std::string, store::MessageRecord> by_file;
   REQUIRE(r.st->Read([&](store::ReadTxn& txn) {
-                txn.ForEachMessage([&](const store::MessageRecord& m) {
+                txn.ForEachMessage([&](const store::MessageRecord& head) {
                   // Replay source keys are content hashes: map back through the raw bytes.
-                  by_file[m.raw_sha256] = m;
+                  by_file[head.raw_sha256] = *txn.GetMessage(head.id);  // with its text
                   return true;
                 });
                 return util::Status{};

@@ -104,7 +104,7 @@ TEST_CASE("process: a reader process sees the last commit, also after the map gr
 
     // Grow the map well past the child's view of it: its next read must
     // pick up the new size (MDB_MAP_RESIZED) and see the blob.
-    const std::string blob(3 * FastOptions().initial_map_size, 'g');
+    const std::string blob = store_test::Incompressible(3 * FastOptions().initial_map_size, 7);
     const std::uint64_t before = st->map_size();
     REQUIRE(st->Write([&](store::WriteTxn& txn) {
                 store::TicketRecord t;
@@ -141,7 +141,7 @@ TEST_CASE("process: a reader process sees the last commit, also after the map gr
   tight.rlim_cur = static_cast<rlim_t>(sb.st_size) + (64 << 10);
   if (setrlimit(RLIMIT_FSIZE, &tight) != 0) _exit(12);
 
-  const std::string big(1 << 20, 'B');
+  const std::string big = store_test::Incompressible(1 << 20, 66);
   Status s = st.Write([&](store::WriteTxn& txn) {
     if (Status p = txn.PutAccount("during", "full"); !p.ok()) return p;
     return txn.PutRaw(util::Sha256Hex(big), big);
@@ -174,7 +174,7 @@ TEST_CASE("process: a commit on a full disk fails whole and the store stays usab
               CHECK(txn.GetAccount("before") == std::optional<std::string>("x"));
               CHECK(txn.GetAccount("after") == std::optional<std::string>("ok"));
               CHECK_FALSE(txn.GetAccount("during"));
-              CHECK_FALSE(txn.GetRaw(util::Sha256Hex(std::string(1 << 20, 'B'))));
+              CHECK_FALSE(txn.GetRaw(util::Sha256Hex(store_test::Incompressible(1 << 20, 66))));
               return txn.error();
             }).ok());
 }

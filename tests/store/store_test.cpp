@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "store/detail/keys.h"
@@ -179,9 +180,73 @@ TEST_CASE("open: a store from a newer deskmail is refused", "[store]") {
     auto r = store::Store::Open(tmp.store(), o);
     REQUIRE_FALSE(r.ok());
     CHECK(r.status().code() == Code::kCorruption);
-    CHECK_THAT(r.status().message(), Catch::Contains("schema version 2 is newer"));
+    CHECK_THAT(r.status().message(),
+               Catch::Contains("schema version " + std::to_string(store::kSchemaVersion + 1) +
+                               " is newer"));
     CHECK_THAT(r.status().message(), Catch::Contains(tmp.store()));
   }
+}
+
+TEST_CASE("open: a schema-1 store is read as it is and upgraded by a writable open", "[store]") {
+  TempDir tmp;
+  std::uint64_t id = 0;
+  {
+    auto st = OpenStore(tmp.store());
+    REQUIRE(st->Write([&](store::WriteTxn& txn) {
+                id = txn.AllocateMessageId();
+                return Status::Ok();
+              }).ok());
+  }
+  // What deskmail 1 wrote: the text inside the record, no bodies database entry.
+  const std::vector<std::uint8_t> v1 = nlohmann::json::to_msgpack(
+      {{"v", 1}, {"id", id}, {"a", "support"}, {"s", "old"}, {"b", "text kept inline"}});
+  store_test::PokeRaw(tmp.store(), "messages", store::detail::EncodeU64(id),
+                      std::string(v1.begin(), v1.end()));
+  store_test::PokeRaw(tmp.store(), "meta", store::kMetaSchemaVersion, store::detail::EncodeU64(1));
+  // And its raw mail as it came, unpacked, in `raw`.
+  const std::string mail = "From: a@b.example\r\nSubject: old\r\n\r\ntext kept inline\r\n";
+  store_test::PokeRaw(tmp.store(), "raw", *store::detail::HexToDigest(util::Sha256Hex(mail)), mail);
+  auto schema_version = [&] {
+    std::uint64_t version = 0;
+    store::Options o = FastOptions();
+    o.read_only = true;
+    auto st = OpenStore(tmp.store(), o);
+    REQUIRE(st->Read([&](store::ReadTxn& txn) {
+                CHECK(txn.GetMessage(id)->body_text == "text kept inline");
+                CHECK(txn.GetRaw(util::Sha256Hex(mail)) == mail);
+                return txn.error();
+              }).ok());
+    // Read the stamp as another tool would.
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
+    REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+    REQUIRE(mdb_env_open(env, tmp.store().c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+    MDB_dbi meta = 0;
+    REQUIRE(mdb_dbi_open(txn, "meta", 0, &meta) == 0);
+    MDB_val k{store::kMetaSchemaVersion.size(),
+              const_cast<char*>(store::kMetaSchemaVersion.data())};
+    MDB_val val{};
+    REQUIRE(mdb_get(txn, meta, &k, &val) == 0);
+    version =
+        store::detail::DecodeU64(std::string_view(static_cast<char*>(val.mv_data), val.mv_size))
+            .value_or(0);
+    mdb_txn_abort(txn);
+    return version;
+  };
+  CHECK(schema_version() == 1);  // read-only opens change nothing
+  {
+    auto st = OpenStore(tmp.store());
+    // Re-putting an old record moves its text into the bodies database.
+    REQUIRE(st->Write([&](store::WriteTxn& txn) {
+                auto m = txn.GetMessage(id);
+                REQUIRE(m);
+                return txn.PutMessage(*m);
+              }).ok());
+  }
+  CHECK(schema_version() == store::kSchemaVersion);
 }
 
 TEST_CASE("open: read-only open of a missing store is a clear error", "[store]") {
@@ -224,7 +289,7 @@ TEST_CASE("map: the map grows until a 20 MB write fits", "[store]") {
   const std::uint64_t before = st->map_size();
 
   std::vector<std::string> raws;
-  for (int i = 0; i < 20; ++i) raws.push_back(std::string(1 << 20, static_cast<char>('a' + i)));
+  for (int i = 0; i < 20; ++i) raws.push_back(store_test::Incompressible(1 << 20, i));
   int runs = 0;
   Status s = st->Write([&](store::WriteTxn& txn) {
     ++runs;
@@ -272,13 +337,13 @@ TEST_CASE("map: reaching max_map_size is an I/O error and the store stays usable
   o.initial_map_size = 1ull << 20;
   o.max_map_size = 2ull << 20;
   auto st = OpenStore(tmp.store(), o);
-  const std::string big(3 << 20, 'z');
+  const std::string big = store_test::Incompressible(3 << 20, 3);
   Status s = st->Write([&](store::WriteTxn& txn) {
     (void)txn.PutAccount("small", "kept?");
     return txn.PutRaw(util::Sha256Hex(big), big);
   });
   CHECK(s.code() == Code::kIOError);
-  CHECK_THAT(s.message(), Catch::Contains("put raw/" + util::Sha256Hex(big)));
+  CHECK_THAT(s.message(), Catch::Contains("put raw_packed/" + util::Sha256Hex(big)));
   CHECK_THAT(s.message(), Catch::Contains("MDB_MAP_FULL"));
   CHECK(st->map_size() == o.max_map_size);
 
@@ -314,7 +379,7 @@ TEST_CASE("map: readers on other threads run while the writer grows the map", "[
     });
   }
   for (int i = 0; i < 12; ++i) {
-    const std::string raw(256 << 10, static_cast<char>(i));
+    const std::string raw = store_test::Incompressible(256 << 10, i);
     Ids ids;
     Status s = st->Write([&](store::WriteTxn& txn) {
       if (Status p = PutPair(txn, ids); !p.ok()) return p;

@@ -37,6 +37,20 @@ class TempDir {
   std::string path_;
 };
 
+// `n` bytes that do not compress (the store packs raw mail with zstd), so
+// tests that must fill the map or the disk write what they think they do.
+inline std::string Incompressible(std::size_t n, std::uint64_t seed) {
+  std::string s(n, '\0');
+  std::uint64_t x = seed * 0x9E3779B97F4A7C15ull + 1;
+  for (char& c : s) {  // xorshift64
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x >> 56);
+  }
+  return s;
+}
+
 inline store::Options FastOptions() {
   store::Options o;
   o.initial_map_size = 4ull << 20;

@@ -78,6 +78,36 @@ TEST_CASE("txn: every record type round-trips through the store", "[txn]") {
   });
 }
 
+TEST_CASE("txn: message text is stored apart and read back only by GetMessage", "[txn]") {
+  TempDir tmp;
+  auto st = OpenStore(tmp.store());
+  store::MessageRecord msg;
+  REQUIRE(st->Write([&](store::WriteTxn& txn) {
+              msg = FullMessage(txn.AllocateMessageId());
+              return txn.PutMessage(msg);
+            }).ok());
+  REQUIRE_FALSE(msg.body_text.empty());
+  store::MessageRecord head = msg;
+  head.body_text.clear();
+  InRead(*st, [&](store::ReadTxn& txn) {
+    CHECK(txn.GetMessage(msg.id) == msg);
+    CHECK(txn.GetMessageHead(msg.id) == head);
+    txn.ForEachMessage([&](const store::MessageRecord& m) {
+      CHECK(m == head);
+      return true;
+    });
+  });
+  // A re-put with new text replaces it; one without text leaves none behind.
+  REQUIRE(st->Write([&](store::WriteTxn& txn) {
+              store::MessageRecord m = msg;
+              m.body_text = "shorter";
+              return txn.PutMessage(m);
+            }).ok());
+  InRead(*st, [&](store::ReadTxn& txn) { CHECK(txn.GetMessage(msg.id)->body_text == "shorter"); });
+  REQUIRE(st->Write([&](store::WriteTxn& txn) { return txn.PutMessage(head); }).ok());
+  InRead(*st, [&](store::ReadTxn& txn) { CHECK(txn.GetMessage(msg.id) == head); });
+}
+
 TEST_CASE("txn: lookups that miss return nothing", "[txn]") {
   TempDir tmp;
   auto st = OpenStore(tmp.store());
@@ -310,6 +340,60 @@ TEST_CASE("txn: tickets and messages iterate in id order past 255", "[txn]") {
     CHECK(want == 261);
     CHECK(txn.FindByMessageId("same@x").size() == 270);
   });
+}
+
+TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "[txn]") {
+  TempDir tmp;
+  std::string mail = "From: a@b.example\r\nSubject: jam\r\n\r\n";
+  for (int i = 0; i < 300; ++i) mail += "The printer jams on every page, again.\r\n";
+  const std::string sha = util::Sha256Hex(mail);
+  const std::string digest = *store::detail::HexToDigest(sha);
+  std::uint64_t id = 0;
+  {
+    auto st = OpenStore(tmp.store());
+    REQUIRE(st->Write([&](store::WriteTxn& txn) {
+                store::MessageRecord m = FullMessage(txn.AllocateMessageId());
+                id = m.id;
+                m.body_text = mail;
+                if (Status s = txn.PutRaw(sha, mail); !s.ok()) return s;
+                return txn.PutMessage(m);
+              }).ok());
+  }
+  // On disk: a format byte and a zstd frame, much smaller than the mail.
+  std::string on_disk;
+  {
+    MDB_env* env = nullptr;
+    REQUIRE(mdb_env_create(&env) == 0);
+    std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
+    REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+    REQUIRE(mdb_env_open(env, tmp.store().c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
+    MDB_txn* txn = nullptr;
+    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+    MDB_dbi dbi = 0;
+    REQUIRE(mdb_dbi_open(txn, "raw_packed", 0, &dbi) == 0);
+    MDB_val k{digest.size(), const_cast<char*>(digest.data())};
+    MDB_val v{};
+    REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
+    on_disk.assign(static_cast<char*>(v.mv_data), v.mv_size);
+    mdb_txn_abort(txn);
+  }
+  REQUIRE(on_disk.size() > 1);
+  CHECK(on_disk[0] == '\x01');
+  CHECK(on_disk.size() < mail.size() / 4);
+
+  std::string damaged = on_disk;
+  damaged[damaged.size() / 2] ^= 0x20;
+  store_test::PokeRaw(tmp.store(), "raw_packed", digest, damaged);
+  store_test::PokeRaw(tmp.store(), "bodies", store::detail::EncodeU64(id), damaged);
+  auto st = OpenStore(tmp.store());
+  Status s = st->Read([&](store::ReadTxn& txn) {
+    CHECK_FALSE(txn.GetRaw(sha));
+    CHECK_FALSE(txn.GetMessage(id));
+    CHECK(txn.GetMessageHead(id));  // the record itself is fine
+    return txn.error();
+  });
+  CHECK(s.code() == Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::StartsWith("raw_packed/" + sha + ": packed value: "));
 }
 
 TEST_CASE("txn: a corrupt record reads as missing and is reported", "[txn]") {
