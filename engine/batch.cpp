@@ -41,13 +41,12 @@ unsigned ParseWorkers(unsigned requested) {
 }
 
 std::vector<recovery::Prepared> PrepareAll(const std::vector<recovery::Source>& sources,
-                                           std::vector<std::string>& raws, unsigned workers,
-                                           const recovery::IngestOptions& ingest) {
+                                           std::vector<std::string>& raws, unsigned workers) {
   std::vector<recovery::Prepared> out(raws.size());
   std::atomic<std::size_t> next{0};
   auto work = [&] {
     for (std::size_t i = next++; i < raws.size(); i = next++) {
-      out[i] = recovery::Prepare(sources[i], std::move(raws[i]), ingest);
+      out[i] = recovery::Prepare(sources[i], std::move(raws[i]));
     }
   };
   std::vector<std::thread> threads;

@@ -32,8 +32,7 @@ unsigned ParseWorkers(unsigned requested);
 // `workers` threads; moves from `raws`. Output order is input order, so
 // ticket numbers never depend on the thread count.
 std::vector<recovery::Prepared> PrepareAll(const std::vector<recovery::Source>& sources,
-                                           std::vector<std::string>& raws, unsigned workers,
-                                           const recovery::IngestOptions& ingest);
+                                           std::vector<std::string>& raws, unsigned workers);
 
 // How one prepared message is filed, inside the writer's transaction.
 using CommitFn =

@@ -78,7 +78,12 @@ int ShowTicket(store::ReadTxn& txn, const TicketsArgs& args) {
   }
   std::vector<store::MessageRecord> messages;
   for (auto id : t->message_ids) {
-    if (auto m = txn.GetMessage(id)) messages.push_back(std::move(*m));
+    auto m = txn.GetMessage(id);
+    if (!m) continue;
+    auto text = MessageText(txn, *m);
+    m->body_text = text.ok() ? std::move(text).value()
+                             : "[text unavailable: " + text.status().ToString() + "]";
+    messages.push_back(std::move(*m));
   }
   if (args.json) {
     nlohmann::json j = TicketJson(*t);

@@ -72,7 +72,6 @@ class AccountWorker {
       : store_(store),
         cfg_(cfg),
         a_(a),
-        ingest_(ingest),
         commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
         opts_(opts),
         clock_(clock),
@@ -270,7 +269,6 @@ class AccountWorker {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
         sync.limits.max_bytes = static_cast<std::uint64_t>(a_.fetch_batch_max_bytes);
-        sync.ingest = ingest_;
         auto stats = SyncFolder(store_, *session, a_, folder, commit_, sync, clock_, stop);
         if (!stats.ok()) return fail(stats.status());
         Add(*stats);
@@ -335,7 +333,6 @@ class AccountWorker {
   store::Store& store_;
   const Config& cfg_;
   const AccountConfig& a_;
-  const recovery::IngestOptions& ingest_;
   const CommitFn commit_;  // support mail, or the intake rules for role = "intake"
   const PollerOptions& opts_;
   const util::Clock& clock_;

@@ -1,10 +1,11 @@
 #include "engine/replay.h"
 
-#include <future>
-#include <optional>
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "engine/batch.h"
+#include "engine/pipeline.h"
 
 namespace engine {
 namespace {
@@ -30,44 +31,37 @@ util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
   base.account = opts.account;
   base.channel = opts.channel;
 
-  // One batch in flight to the writer while the next is read and parsed:
-  // commits stay in input order, so ticket numbers do not change.
-  struct Batch {
-    std::vector<std::string> names;
-    std::vector<util::Status> read_errors;
-    std::vector<bool> skip;
-    std::vector<recovery::Prepared> prepared;
-  };
-  struct Pending {
-    Batch batch;
-    std::future<util::Result<std::vector<recovery::Outcome>>> outcomes;
-  };
-  std::optional<Pending> pending;
-  auto finish = [&]() -> util::Status {
-    if (!pending) return {};
-    auto outcomes = pending->outcomes.get();
-    Batch b = std::move(pending->batch);
-    pending.reset();
-    if (!outcomes.ok()) return outcomes.status();
-    for (std::size_t i = 0; i < b.names.size(); ++i) {
+  // Batch k commits while k+1 is parsed and k+2 is read; commits stay in
+  // input order, so ticket numbers do not depend on timing.
+  IngestPipeline pipeline(store, commit, workers);
+  std::deque<std::vector<std::string>> names_in_flight;
+  std::deque<std::vector<util::Status>> read_errors_in_flight;
+  auto finish_oldest = [&]() -> util::Status {
+    PipelineResult r = pipeline.Next();
+    const std::vector<std::string> names = std::move(names_in_flight.front());
+    const std::vector<util::Status> read_errors = std::move(read_errors_in_flight.front());
+    names_in_flight.pop_front();
+    read_errors_in_flight.pop_front();
+    if (!r.outcomes.ok()) return r.outcomes.status();
+    for (std::size_t i = 0; i < names.size(); ++i) {
       ++stats.inputs;
-      if (b.skip[i]) {
+      if (!read_errors[i].ok()) {
         ++stats.unreadable;
-        problem(b.names[i], "cannot read: " + b.read_errors[i].message());
+        problem(names[i], "cannot read: " + read_errors[i].message());
         continue;
       }
-      const recovery::Outcome& o = (*outcomes)[i];
+      const recovery::Outcome& o = (*r.outcomes)[i];
       stats.Add(o);
       if (o.kind == Kind::kIgnored) ++stats.ignored_by_reason[ClassOf(o.detail)];
       if (o.kind == Kind::kUnprocessable) {
-        problem(b.names[i], "unprocessable, kept raw as message " + std::to_string(o.message_id) +
-                                ": " + o.detail);
+        problem(names[i], "unprocessable, kept raw as message " + std::to_string(o.message_id) +
+                              ": " + o.detail);
       }
       if (o.kind == Kind::kEmpty) {
         ++stats.unreadable;
-        problem(b.names[i], o.detail + ", skipped");
+        problem(names[i], o.detail + ", skipped");
       }
-      const auto& m = b.prepared[i].message;
+      const auto& m = r.prepared[i].message;
       if (m && !m->parse_errors.empty() && o.kind != Kind::kUnprocessable &&
           o.kind != Kind::kDuplicate) {
         ++stats.with_warnings;
@@ -76,37 +70,50 @@ util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
         if (m->parse_errors.size() > 1) {
           what += " (+" + std::to_string(m->parse_errors.size() - 1) + " more)";
         }
-        problem(b.names[i], what);
+        problem(names[i], what);
       }
     }
     if (progress) progress(stats.inputs, total);
     return {};
   };
+  // A failed batch stops the replay; the batches behind it were not committed.
+  auto drain = [&]() -> util::Status {
+    util::Status first;
+    while (pipeline.in_flight() > 0) {
+      util::Status s = finish_oldest();
+      if (first.ok()) first = std::move(s);
+    }
+    return first;
+  };
 
+  constexpr std::size_t kDepth = 2;  // batches parsing or committing while the next is read
   bool more = true;
   while (more) {
-    Batch b;
-    std::vector<std::string> raws;
+    PipelineBatch b;
+    std::vector<std::string> names;
+    std::vector<util::Status> read_errors;
     MailboxItem item;
-    while (b.names.size() < opts.batch_size && (more = reader.Next(item))) {
-      b.names.push_back(std::move(item.name));
+    while (names.size() < opts.batch_size && (more = reader.Next(item))) {
+      names.push_back(std::move(item.name));
       b.skip.push_back(!item.error.ok());
-      b.read_errors.push_back(std::move(item.error));
+      read_errors.push_back(std::move(item.error));
       stats.bytes += item.bytes.size();
-      raws.push_back(std::move(item.bytes));
+      b.raws.push_back(std::move(item.bytes));
     }
-    if (b.names.empty()) break;
+    if (names.empty()) break;
     base.received_at = clock.NowSeconds();
-    std::vector<recovery::Source> sources(b.names.size(), base);
-    b.prepared = PrepareAll(sources, raws, workers, ingest);
-    if (util::Status s = finish(); !s.ok()) return s;
-    pending.emplace();
-    pending->batch = std::move(b);
-    pending->outcomes = std::async(std::launch::async, [&store, &commit, p = &*pending] {
-      return CommitAll(store, p->batch.prepared, commit, p->batch.skip);
-    });
+    b.sources.assign(names.size(), base);
+    while (pipeline.in_flight() >= kDepth) {
+      if (util::Status s = finish_oldest(); !s.ok()) {
+        (void)drain();
+        return s;
+      }
+    }
+    names_in_flight.push_back(std::move(names));
+    read_errors_in_flight.push_back(std::move(read_errors));
+    pipeline.Submit(std::move(b));
   }
-  if (util::Status s = finish(); !s.ok()) return s;
+  if (util::Status s = drain(); !s.ok()) return s;
   return stats;
 }
 

@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
-#include <future>
+#include <deque>
 #include <vector>
+
+#include "engine/pipeline.h"
 
 namespace engine {
 namespace {
@@ -72,36 +74,32 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
   }
   const std::uint32_t uidvalidity = box->uidvalidity;
 
-  // Parses one fetched batch and commits it together with the folder's new
-  // checkpoint: one transaction, so a crash never loses or doubles a message.
-  // Runs on its own thread while the session fetches the next batch.
-  struct Committed {
+  // Each fetched batch is parsed, then committed together with the folder's
+  // new checkpoint in one transaction, so a crash never loses or doubles a
+  // message; meanwhile the session fetches the next batch.
+  IngestPipeline pipeline(store, commit_one, workers);
+  std::deque<std::vector<std::uint32_t>> uids_in_flight;
+  auto submit = [&](std::vector<imap::FetchedMessage> fetched) {
+    PipelineBatch b;
     std::vector<std::uint32_t> uids;
-    util::Result<std::vector<recovery::Outcome>> outcomes;
-  };
-  auto commit = [&](std::vector<imap::FetchedMessage> fetched) -> Committed {
-    std::vector<std::uint32_t> uids;
-    std::vector<recovery::Source> sources;
-    std::vector<std::string> raws;
     const std::int64_t now = clock.NowSeconds();
     for (auto& m : fetched) {
       uids.push_back(m.uid);
-      sources.push_back({account.name, ImapSourceKey(folder, uidvalidity, m.uid), "imap", now});
-      raws.push_back(std::move(m.raw));
+      b.sources.push_back({account.name, ImapSourceKey(folder, uidvalidity, m.uid), "imap", now});
+      b.raws.push_back(std::move(m.raw));
     }
-    auto prepared = PrepareAll(sources, raws, workers, opts.ingest);
-    const std::uint32_t last_uid = uids.back();
-    auto outcomes = CommitAll(store, prepared, commit_one, {}, [&](store::WriteTxn& txn) {
+    b.also = [&account, &folder, uidvalidity, last_uid = uids.back(), now](store::WriteTxn& txn) {
       return txn.PutCheckpoint(account.name, folder, {uidvalidity, last_uid, now});
-    });
-    return {std::move(uids), std::move(outcomes)};
+    };
+    uids_in_flight.push_back(std::move(uids));
+    pipeline.Submit(std::move(b));
   };
-  // Counts a committed batch, then runs the post-actions: after the commit,
-  // so a crash between the two repeats an action, never a ticket.
-  std::future<Committed> pending;
-  auto finish_pending = [&]() -> util::Status {
-    if (!pending.valid()) return {};
-    Committed c = pending.get();
+  // Counts the oldest batch in flight, then runs its post-actions: after
+  // the commit, so a crash between the two repeats an action, never a ticket.
+  auto finish_oldest = [&](bool run_actions) -> util::Status {
+    PipelineResult c = pipeline.Next();
+    const std::vector<std::uint32_t> uids = std::move(uids_in_flight.front());
+    uids_in_flight.pop_front();
     if (!c.outcomes.ok()) return c.outcomes.status();
     for (std::size_t i = 0; i < c.outcomes->size(); ++i) {
       const recovery::Outcome& o = (*c.outcomes)[i];
@@ -109,33 +107,54 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
       stats.Add(o);
       if (o.kind == Kind::kUnprocessable) {
         spdlog::warn("account {}: {} UID {}: unprocessable, kept raw as message {}: {}",
-                     account.name, folder, c.uids[i], o.message_id, o.detail);
+                     account.name, folder, uids[i], o.message_id, o.detail);
       } else if (o.kind == Kind::kEmpty) {
         spdlog::warn("account {}: {} UID {}: empty message, skipped", account.name, folder,
-                     c.uids[i]);
+                     uids[i]);
       }
     }
     if (report_progress) {
       spdlog::info("account {}: {}: {}/{} fetched", account.name, folder, stats.fetched, total);
     }
-    if (writable) {
-      for (std::uint32_t uid : c.uids) {
+    if (writable && run_actions) {
+      for (std::uint32_t uid : uids) {
         if (auto st = PostAction(session, account, uid); !st.ok()) return st;
       }
     }
     return {};
   };
+  // Finishes every batch still in flight; the first failure is returned.
+  auto drain = [&](bool run_actions) -> util::Status {
+    util::Status first;
+    while (pipeline.in_flight() > 0) {
+      util::Status s = finish_oldest(run_actions && first.ok());
+      if (first.ok()) first = std::move(s);
+    }
+    return first;
+  };
 
+  // Without post-actions, two batches may wait on the writer (one parsing,
+  // one committing) while the next is fetched. With them, one: a batch
+  // committed behind a failed post-action would never get its own.
+  const std::size_t depth = writable ? 1 : 2;
   for (const auto& batch : imap::PlanBatches(std::move(listed).value(), opts.limits)) {
     if (stop.stop_requested()) break;
-    auto fetched = session.FetchMessages(batch);  // overlaps the previous batch's commit
+    auto fetched = session.FetchMessages(batch);  // overlaps parsing and committing
     // A failed commit outranks a failed fetch: the store is the one in trouble.
-    if (util::Status done = finish_pending(); !done.ok()) return done;
-    if (!fetched.ok()) return fetched.status();
+    if (!fetched.ok()) {
+      util::Status s = drain(/*run_actions=*/true);
+      return s.ok() ? fetched.status() : s;
+    }
+    while (pipeline.in_flight() >= depth) {
+      if (util::Status s = finish_oldest(/*run_actions=*/true); !s.ok()) {
+        (void)drain(/*run_actions=*/false);
+        return s;
+      }
+    }
     if (fetched->empty()) continue;  // expunged meanwhile
-    pending = std::async(std::launch::async, commit, std::move(fetched).value());
+    submit(std::move(fetched).value());
   }
-  if (util::Status done = finish_pending(); !done.ok()) return done;
+  if (util::Status s = drain(/*run_actions=*/true); !s.ok()) return s;
   return stats;
 }
 

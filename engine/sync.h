@@ -21,7 +21,6 @@ struct SyncOptions {
   imap::BatchLimits limits;               // per UID FETCH and per commit
   unsigned parse_workers = 0;             // 0 = one per core
   std::size_t progress_threshold = 1000;  // log progress when more messages than this wait
-  recovery::IngestOptions ingest;         // for Prepare: the options `commit` files with
 };
 
 struct SyncStats : IngestCounts {

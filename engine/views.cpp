@@ -49,6 +49,20 @@ int Width(char32_t cp) {
 
 }  // namespace
 
+util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m) {
+  if (!m.text_in_raw) return m.body_text;
+  std::optional<std::string> raw = txn.GetRaw(m.raw_sha256);
+  if (!raw) {
+    util::Status why = txn.error();
+    return util::Error(
+        why.ok() ? util::Code::kNotFound : why.code(),
+        "raw message " + m.raw_sha256 + (why.ok() ? " is missing" : ": " + why.message()));
+  }
+  auto parsed = mime::Parse(*raw);
+  if (!parsed.ok()) return parsed.status();
+  return std::move(parsed->body_text);
+}
+
 const char* DispositionName(store::Disposition d) {
   switch (d) {
     case store::Disposition::kTicket:

@@ -8,6 +8,8 @@
 #include "mime/forward.h"
 #include "mime/message.h"
 #include "store/records.h"
+#include "store/store.h"
+#include "util/result.h"
 
 namespace engine {
 
@@ -18,6 +20,11 @@ nlohmann::json ForwardedJson(const mime::Forwarded& f);
 nlohmann::json TicketJson(const store::TicketRecord& t);
 nlohmann::json MessageRecordJson(const store::MessageRecord& m, bool with_body);
 const char* DispositionName(store::Disposition d);
+
+// The message's text: body_text, or, when the text is the raw message's own
+// (text_in_raw), what mime::Parse reads from the raw message again. An error
+// when that raw message is missing, damaged or no longer parses.
+util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m);
 
 // Terminal columns a UTF-8 string takes (East Asian wide characters count 2).
 std::size_t DisplayWidth(std::string_view utf8);

@@ -79,7 +79,8 @@ store::MessageRecord BaseRecord(const Prepared& p, std::uint64_t id) {
   return rec;
 }
 
-// Everything but body_text: the writer stores p.packed_body.
+// The text itself is not copied: it is the raw message's own, and
+// engine/ reads it back from there (text_in_raw).
 void FillFromMessage(store::MessageRecord& rec, const Prepared& p) {
   const mime::Message& m = *p.message;
   rec.message_id = m.message_id;
@@ -94,6 +95,7 @@ void FillFromMessage(store::MessageRecord& rec, const Prepared& p) {
   rec.subject = m.subject;
   rec.date = m.date.value_or(0);
   rec.fingerprint = p.fingerprint;
+  rec.text_in_raw = true;
   for (const auto& a : m.attachments) {
     rec.attachments.push_back({a.filename, a.content_type, a.size, a.sha256, a.inline_image});
   }
@@ -108,15 +110,11 @@ std::string LowerAscii(std::string s) {
   return s;
 }
 
-std::size_t Utf8Prefix(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return s.size();
+std::string TruncateUtf8(const std::string& s, std::size_t max) {
+  if (s.size() <= max) return s;
   std::size_t n = max;
   while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return n;
-}
-
-std::string TruncateUtf8(const std::string& s, std::size_t max) {
-  return s.substr(0, Utf8Prefix(s, max));
+  return s.substr(0, n);
 }
 
 const char* OutcomeName(Outcome::Kind k) {
@@ -137,21 +135,18 @@ const char* OutcomeName(Outcome::Kind k) {
   return "?";
 }
 
-Prepared Prepare(Source source, std::string raw, const IngestOptions& opts) {
+Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts) {
   Prepared p;
   p.source = std::move(source);
   p.raw = std::move(raw);
   p.sha256 = util::Sha256Hex(p.raw);
   p.packed_raw = store::PackedBlob::Pack(p.raw);
   if (p.source.source_key.empty()) p.source.source_key = "sha256:" + p.sha256;
-  auto parsed = mime::Parse(p.raw);
+  auto parsed = mime::Parse(p.raw, opts);
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
     const mime::Message& m = *p.message;
     p.fingerprint = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
-    p.packed_body = store::PackedBlob::Pack(
-        std::string_view(m.body_text)
-            .substr(0, Utf8Prefix(m.body_text, opts.max_stored_body_bytes)));
   } else {
     p.parse_status = parsed.status();
   }
@@ -195,7 +190,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     }
     out.kind = Kind::kUnprocessable;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.unprocessable",
             {{"message", rec.id}, {"account", account}, {"error", rec.reason}});
@@ -214,7 +209,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
         std::string(mime::ClassificationName(m.classification)) + ": " + m.classification_reason;
     out.kind = Kind::kIgnored;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.ignored",
             {{"message", rec.id}, {"account", account}, {"reason", rec.reason}});
@@ -245,7 +240,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   rec.ticket_id = ticket.id;
   out.ticket_id = ticket.id;
 
-  if (auto s = txn.PutMessage(rec, p.packed_body); !s.ok()) return s;
+  if (auto s = txn.PutMessage(rec); !s.ok()) return s;
   if (auto s = txn.PutTicket(ticket); !s.ok()) return s;
   nlohmann::json data = {{"ticket", ticket.id},
                          {"message", rec.id},

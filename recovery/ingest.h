@@ -21,11 +21,6 @@ struct Source {
   std::int64_t received_at = 0;
 };
 
-struct IngestOptions {
-  TicketTag tag;
-  std::size_t max_stored_body_bytes = 256 << 10;
-};
-
 // A parsed message waiting for the writer. Owns its raw bytes. Everything
 // that does not depend on what is already stored is worked out here, on
 // the parse threads, so the single writer only decides and copies.
@@ -37,11 +32,10 @@ struct Prepared {
   std::optional<mime::Message> message;  // nullopt when parsing failed
   util::Status parse_status;             // why parsing failed
   std::string fingerprint;               // of `message` (recovery/fingerprint.h)
-  store::PackedBlob packed_body;         // message->body_text up to max_stored_body_bytes
 };
 
 // Parses and packs `raw`. Thread-safe.
-Prepared Prepare(Source source, std::string raw, const IngestOptions& opts = {});
+Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts = {});
 
 struct Outcome {
   enum class Kind {
@@ -59,12 +53,17 @@ struct Outcome {
 };
 const char* OutcomeName(Outcome::Kind k);
 
+struct IngestOptions {
+  TicketTag tag;
+  // For text the store keeps (the intake's unwrapped originals); mail that
+  // is its own raw message keeps no copy of its text (text_in_raw).
+  std::size_t max_stored_body_bytes = 256 << 10;
+};
+
 // Addresses are stored lower-cased (ASCII) so lookups by requester are exact.
 std::string LowerAscii(std::string s);
 // At most `max` bytes, cut on a UTF-8 character boundary.
 std::string TruncateUtf8(const std::string& s, std::size_t max);
-// The length of that prefix.
-std::size_t Utf8Prefix(std::string_view s, std::size_t max);
 
 // Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
 // the same account, then thread by ticket tag, In-Reply-To, References;

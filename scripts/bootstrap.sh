@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake pkg-config clang clang-format libclang-rt-14-dev
   libetpan-dev libgmime-3.0-dev liblmdb-dev libssl-dev libxml2-dev
   libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev
-  nlohmann-json3-dev libcpp-httplib-dev libytnef0-dev libzstd-dev
+  nlohmann-json3-dev libcpp-httplib-dev libytnef0-dev liblz4-dev
   dovecot-imapd isync openssl python3 procps
 )
 

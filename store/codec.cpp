@@ -1,8 +1,8 @@
 // Field names on disk are short because every message record carries them.
 // They are part of the schema: renaming one is a version bump.
 //
-//   message (v2): id a sk ch mid fp irt refs rh rz t d cl rn pe fn fa to cc s
-//                 dt ra att[f ct z h ii] o fw   (v1 also had b: body_text,
+//   message (v2): id a sk ch mid fp tr irt refs rh rz t d cl rn pe fn fa to cc
+//                 s dt ra att[f ct z h ii] o fw   (v1 also had b: body_text,
 //                 which v2 keeps in the bodies database)
 //   ticket (v1):  id a s rn ra ca ua m st ch o fw
 //   checkpoint (v1): uv lu ua
@@ -187,6 +187,7 @@ std::string EncodeMessage(const MessageRecord& r) {
               {"ch", r.channel},
               {"mid", r.message_id},
               {"fp", r.fingerprint},
+              {"tr", r.text_in_raw},
               {"irt", r.in_reply_to},
               {"refs", r.references},
               {"rh", r.raw_sha256},
@@ -223,6 +224,7 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
     f.Str("ch", r.channel);
     f.Str("mid", r.message_id);
     f.Str("fp", r.fingerprint);
+    f.Bool("tr", r.text_in_raw);
     f.Str("irt", r.in_reply_to);
     f.StrList("refs", r.references);
     f.Str("rh", r.raw_sha256);

@@ -53,7 +53,12 @@ struct MessageRecord {
   std::string subject;
   std::int64_t date = 0;         // Unix seconds from Date:, 0 when unknown
   std::int64_t received_at = 0;  // when deskmail stored it (Unix seconds)
-  std::string body_text;         // UTF-8
+  std::string body_text;         // UTF-8; empty when text_in_raw
+  // The text is the raw message's own (what mime::Parse reads from it), so
+  // the store keeps no copy: engine/ reads it back from the raw message.
+  // False when the text came from elsewhere (the intake's unwrapped
+  // originals) and is kept in body_text.
+  bool text_in_raw = false;
   std::vector<AttachmentRecord> attachments;
   std::uint64_t outage_id = 0;  // set when recovered from an outage window
   std::string forwarder;        // intake: who forwarded it

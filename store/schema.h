@@ -56,15 +56,18 @@
 //                Writer: WriteTxn::PutMessage, which also maintains
 //                bodies, source_index, msgid_index and fingerprint_index.
 //   bodies       key: message id. value: MessageRecord::body_text (UTF-8),
-//                packed as in raw_packed. Absent when the text is empty.
+//                packed as in raw_packed. Absent when the text is empty,
+//                which it is when the text is the raw message's own
+//                (MessageRecord::text_in_raw): only text that came from
+//                elsewhere, the intake's unwrapped originals, is kept.
 //                Writer: WriteTxn::PutMessage only.
 //   raw          schema 1 only, read as a fallback: key: the 32 raw bytes
 //                of the SHA-256 of the message. value: the message bytes
 //                exactly as received. Schema 2 never writes it.
 //   raw_packed   key: the 32 raw bytes of the SHA-256 of the message.
 //                value: the message bytes exactly as received, packed
-//                (store/blob.h: a format byte, then the bytes or a zstd
-//                frame). No version: content-addressed, never rewritten.
+//                (store/blob.h: a format byte, then the bytes or an LZ4
+//                block). No version: content-addressed, never rewritten.
 //                Writer: WriteTxn::PutRaw (a second put is a no-op).
 //   msgid_index  MDB_DUPSORT. key: Message-ID without angle brackets (folded
 //                when long). values: message ids, so duplicates are sorted
@@ -123,7 +126,7 @@ namespace store {
 // store instead of misreading it.
 //   1  first version
 //   2  message text moved out of the message record into `bodies`; raw
-//      mail and text packed (zstd) in `raw_packed` and `bodies`. A
+//      mail and text packed (LZ4) in `raw_packed` and `bodies`. A
 //      version-1 store is upgraded by restamping at the first writable
 //      Open: its v1 records still decode and its `raw` is still read.
 inline constexpr std::uint64_t kSchemaVersion = 2;
@@ -160,9 +163,9 @@ inline constexpr std::size_t kDbCount = 15;
 
 // The LMDB name of each database, indexed by Db.
 inline constexpr std::string_view kDbNames[kDbCount] = {
-    "meta",     "tickets", "messages", "raw",     "msgid_index", "source_index",      "sync",
-    "accounts", "events",  "secrets",  "outages", "intake_log",  "fingerprint_index", "bodies",
-    "raw_packed",
+    "meta",         "tickets",    "messages",          "raw",    "msgid_index",
+    "source_index", "sync",       "accounts",          "events", "secrets",
+    "outages",      "intake_log", "fingerprint_index", "bodies", "raw_packed",
 };
 
 inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }

@@ -95,9 +95,6 @@ class WriteTxn : public ReadTxn {
   // holds (account, source_key) -- the re-delivery guard.
   // REQUIRES: rec.id was allocated in this store.
   virtual util::Status PutMessage(const MessageRecord& rec) = 0;
-  // The same with body_text packed ahead (store/blob.h), off the writer's
-  // thread. kInvalidArgument when rec.body_text is not empty as well.
-  virtual util::Status PutMessage(const MessageRecord& rec, const PackedBlob& body) = 0;
   // Inserts or replaces. kInvalidArgument when rec.id was never allocated.
   virtual util::Status PutTicket(const TicketRecord& rec) = 0;
   // Content-addressed: a second put of the same digest is a no-op.

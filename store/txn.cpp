@@ -241,9 +241,22 @@ std::optional<std::string> TxnImpl::GetRaw(std::string_view sha256_hex) {
   std::optional<std::string> digest = HexToDigest(sha256_hex);
   if (!digest) return std::nullopt;
   std::string_view v;
-  if (Get(Db::kRaw, *digest, sha256_hex, v)) return Unpacked(Db::kRaw, sha256_hex, v);
-  if (Get(Db::kRawV1, *digest, sha256_hex, v)) return std::string(v);
-  return std::nullopt;
+  std::optional<std::string> raw;
+  Db db = Db::kRaw;
+  if (Get(db, *digest, sha256_hex, v)) {
+    raw = Unpacked(db, sha256_hex, v);
+  } else if (Get(db = Db::kRawV1, *digest, sha256_hex, v)) {
+    raw = std::string(v);
+  }
+  // The key is the content's digest: a damaged page cannot pass for mail.
+  if (!raw) return std::nullopt;
+  const util::Digest d = util::Sha256(*raw);
+  if (std::string_view(reinterpret_cast<const char*>(d.data()), d.size()) != *digest) {
+    ReadFailed(util::Error(util::Code::kCorruption,
+                           Label(db, sha256_hex) + ": content does not match its SHA-256"));
+    return std::nullopt;
+  }
+  return raw;
 }
 
 std::optional<std::string> TxnImpl::Unpacked(Db db, std::string_view label,
@@ -362,17 +375,6 @@ std::uint64_t TxnImpl::AllocateTicketId() { return Allocate(kMetaNextTicketId); 
 std::uint64_t TxnImpl::AllocateMessageId() { return Allocate(kMetaNextMessageId); }
 
 util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
-  return PutMessageAndBody(rec, PackedBlob::Pack(rec.body_text));
-}
-
-util::Status TxnImpl::PutMessage(const MessageRecord& rec, const PackedBlob& body) {
-  if (!rec.body_text.empty()) {
-    return Invalid("put messages/" + IdLabel(rec.id) + ": text given twice");
-  }
-  return PutMessageAndBody(rec, body);
-}
-
-util::Status TxnImpl::PutMessageAndBody(const MessageRecord& rec, const PackedBlob& body) {
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   std::optional<std::uint64_t> next = PeekCounter(kMetaNextMessageId);
   if (!next) return WriteFailed(read_error_);
@@ -427,9 +429,10 @@ util::Status TxnImpl::PutMessageAndBody(const MessageRecord& rec, const PackedBl
   if (util::Status s = Put(Db::kMessages, id_key, value, Exists::kOverwrite, IdLabel(rec.id));
       !s.ok())
     return s;
-  if (util::Status s = body.empty() ? Del(Db::kBodies, id_key, nullptr, IdLabel(rec.id))
-                                    : Put(Db::kBodies, id_key, body.stored(), Exists::kOverwrite,
-                                          IdLabel(rec.id));
+  if (util::Status s = rec.body_text.empty()
+                           ? Del(Db::kBodies, id_key, nullptr, IdLabel(rec.id))
+                           : Put(Db::kBodies, id_key, PackedBlob::Pack(rec.body_text).stored(),
+                                 Exists::kOverwrite, IdLabel(rec.id));
       !s.ok())
     return s;
   if (!src.empty()) {

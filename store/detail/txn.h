@@ -58,7 +58,6 @@ class TxnImpl final : public WriteTxn {
   std::uint64_t AllocateTicketId() override;
   std::uint64_t AllocateMessageId() override;
   util::Status PutMessage(const MessageRecord& rec) override;
-  util::Status PutMessage(const MessageRecord& rec, const PackedBlob& body) override;
   util::Status PutTicket(const TicketRecord& rec) override;
   util::Status PutRaw(std::string_view sha256_hex, std::string_view bytes) override;
   util::Status PutRaw(std::string_view sha256_hex, const PackedBlob& packed) override;
@@ -105,7 +104,6 @@ class TxnImpl final : public WriteTxn {
   std::vector<std::uint64_t> FindDups(Db db, std::string_view key);
   // The bytes of a packed value; nullopt (and read_error_) when it does not unpack.
   std::optional<std::string> Unpacked(Db db, std::string_view label, std::string_view stored);
-  util::Status PutMessageAndBody(const MessageRecord& rec, const PackedBlob& body);
 
   MDB_txn* txn_;
   const Dbis& dbis_;

@@ -233,3 +233,30 @@ TEST_CASE("intake reads a forward on stdin like an MTA pipe, and --log shows the
   CHECK(nlohmann::json::parse(sb.Deskmail("--config " + Quote(cfg) + " intake --log --json").out)
             .size() == 1);
 }
+
+TEST_CASE("tickets show gives each message's text: read back from the raw mail, or kept") {
+  Sandbox sb;
+  sb.Write("in/a.eml", kGood);
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  // Ordinary mail: the store keeps no copy of the text, show reads the raw mail.
+  Run show = sb.Deskmail("tickets show 1");
+  REQUIRE(show.code == 0);
+  CHECK_THAT(show.out, Catch::Contains("\nIt jams.\n"));
+  auto j = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
+  CHECK(j["messages"][0]["body_text"] == "It jams.\n");
+
+  // A recovered forward: the text is the original's, unwrapped, and kept.
+  std::string cfg = sb.Write("deskmail.toml",
+                             "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                             "[[account]]\nname = \"support\"\naddress = \"support@acme.example\"\n"
+                             "auth = \"password\"\npassword_env = \"UNUSED\"\n");
+  const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
+  Run r = sb.Deskmail("--config " + Quote(cfg) + " intake " + Quote(fixture),
+                      "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
+  REQUIRE(r.code == 0);
+  j = nlohmann::json::parse(sb.Deskmail("tickets show 2 --json").out);
+  const std::string text = j["messages"][0]["body_text"];
+  CHECK_THAT(text, Catch::Contains("my order 4711 arrived damaged"));
+  CHECK_THAT(text, !Catch::Contains("Forwarded message"));
+  CHECK_THAT(text, !Catch::Contains("Please file it"));
+}

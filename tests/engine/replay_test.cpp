@@ -72,7 +72,13 @@ TEST_CASE("the support inbox replays to the expected tickets") {
   REQUIRE(r.st->Read([&](store::ReadTxn& txn) {
                 txn.ForEachMessage([&](const store::MessageRecord& head) {
                   // Replay source keys are content hashes: map back through the raw bytes.
-                  by_file[head.raw_sha256] = *txn.GetMessage(head.id);  // with its text
+                  store::MessageRecord m = *txn.GetMessage(head.id);
+                  // The store keeps no copy of text that is the raw message's own.
+                  if (m.text_in_raw) CHECK(m.body_text.empty());
+                  auto text = engine::MessageText(txn, m);
+                  REQUIRE(text.ok());
+                  m.body_text = *text;
+                  by_file[head.raw_sha256] = m;
                   return true;
                 });
                 return util::Status{};

@@ -37,7 +37,7 @@ class TempDir {
   std::string path_;
 };
 
-// `n` bytes that do not compress (the store packs raw mail with zstd), so
+// `n` bytes that do not compress (the store packs raw mail with LZ4), so
 // tests that must fill the map or the disk write what they think they do.
 inline std::string Incompressible(std::size_t n, std::uint64_t seed) {
   std::string s(n, '\0');
@@ -114,6 +114,7 @@ inline store::MessageRecord FullMessage(std::uint64_t id, std::string message_id
   m.date = -86400;
   m.received_at = 1700000000;
   m.body_text = std::string(3000, 'x');
+  m.text_in_raw = true;
   m.attachments = {{"a.pdf", "application/pdf", 4096, std::string(64, 'd'), false},
                    {"logo.png", "image/png", 10, std::string(64, 'e'), true}};
   m.outage_id = 4;
