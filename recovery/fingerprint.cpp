@@ -1,5 +1,7 @@
 #include "recovery/fingerprint.h"
 
+#include <algorithm>
+
 #include "util/sha256.h"
 
 namespace recovery {
@@ -12,6 +14,7 @@ constexpr std::size_t kBodyPrefix = 2048;
 
 std::string Squeeze(std::string_view s, bool drop_quotes, std::size_t limit) {
   std::string out;
+  out.reserve(std::min(s.size(), limit));
   for (unsigned char c : s) {
     if (out.size() >= limit) break;
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || (drop_quotes && c == '>')) continue;

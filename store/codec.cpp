@@ -23,8 +23,9 @@ namespace {
 using json = nlohmann::json;
 
 std::string ToBytes(const json& j) {
-  std::vector<std::uint8_t> out = json::to_msgpack(j);
-  return std::string(out.begin(), out.end());
+  std::string out;
+  json::to_msgpack(j, out);
+  return out;
 }
 
 // Reads optional fields of one decoded map; the first type mismatch is
