@@ -67,7 +67,8 @@
 //   raw_packed   key: the 32 raw bytes of the SHA-256 of the message.
 //                value: the message bytes exactly as received, packed
 //                (store/blob.h: a format byte, then the bytes or an LZ4
-//                block). No version: content-addressed, never rewritten.
+//                block). No version: content-addressed, never rewritten;
+//                GetRaw checks what it unpacks against the key.
 //                Writer: WriteTxn::PutRaw (a second put is a no-op).
 //   msgid_index  MDB_DUPSORT. key: Message-ID without angle brackets (folded
 //                when long). values: message ids, so duplicates are sorted
@@ -125,7 +126,8 @@ namespace store {
 // Bump when a change needs a migration; an older binary then refuses the
 // store instead of misreading it.
 //   1  first version
-//   2  message text moved out of the message record into `bodies`; raw
+//   2  message text moved out of the message record into `bodies`, and
+//      kept only when it is not the raw message's own (text_in_raw); raw
 //      mail and text packed (LZ4) in `raw_packed` and `bodies`. A
 //      version-1 store is upgraded by restamping at the first writable
 //      Open: its v1 records still decode and its `raw` is still read.

@@ -318,3 +318,34 @@ TEST_CASE("an account with role = intake files forwards through the intake rules
   CHECK(j[0]["forwarder"] == "agent.smith@acme.example");
   CHECK(sb.Tickets() == 1);
 }
+
+TEST_CASE("mail stored but not moved (a run stopped between commit and MOVE) is moved later",
+          "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-move-catchup");
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    REQUIRE(s.CreateFolder("Done").ok());
+  }
+  AppendMessages(d, user, 0, 3);
+  // First without the post-action: the state a crash right after the
+  // commit leaves (stored, checkpoint past them, still in the INBOX).
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX", ""}});
+  REQUIRE(sb.Run("run --once").code == 0);
+  REQUIRE(sb.Tickets() == 3);
+  AppendMessages(d, user, 3, 2);
+  sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX",
+                   "post_action = \"move:Done\"\n"}});
+  auto r = sb.Run("run --once");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  CHECK(sb.Tickets() == 5);
+  imap::Session s = imap_test::ConnectAs(d, user);
+  auto inbox = s.Examine("INBOX");
+  REQUIRE(inbox.ok());
+  CHECK(inbox->exists == 0);
+  auto done = s.Examine("Done");
+  REQUIRE(done.ok());
+  CHECK(done->exists == 5);
+}
