@@ -80,14 +80,20 @@ std::string Decode(GMimeContentEncoding enc, std::string_view raw) {
   return out;
 }
 
+// CRLF -> LF, and a CR at the very end dropped; a lone CR stays. Copies
+// the runs between CRs whole: mail from IMAP has one per line.
 std::string StripCr(std::string s) {
-  if (s.find('\r') == std::string::npos) return s;
+  std::size_t cr = s.find('\r');
+  if (cr == std::string::npos) return s;
   std::string out;
   out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\r' && (i + 1 == s.size() || s[i + 1] == '\n')) continue;
-    out.push_back(s[i]);
+  std::size_t from = 0;
+  for (; cr != std::string::npos; cr = s.find('\r', cr + 1)) {
+    if (cr + 1 < s.size() && s[cr + 1] != '\n') continue;  // a lone CR is text
+    out.append(s, from, cr - from);
+    from = cr + 1;
   }
+  out.append(s, from, std::string::npos);
   return out;
 }
 

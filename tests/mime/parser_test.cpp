@@ -331,3 +331,12 @@ TEST_CASE("Classification of whole messages", "[parse][classify]") {
     CHECK(m.classification_reason == c.reason);
   }
 }
+
+TEST_CASE("CRLF line ends become LF; a lone CR inside a line stays", "[parse][body]") {
+  // IMAP delivers CRLF; a CR that ends no line is part of the text.
+  CHECK(MustParse(TextMessage("utf-8", "8bit", "one\r\ntwo\rstill two\r\nthree\r\n")).body_text ==
+        "one\ntwo\rstill two\nthree\n");
+  // Quoted-printable can put a CR at the very end of the decoded text.
+  CHECK(MustParse(TextMessage("utf-8", "quoted-printable", "end=0D")).body_text == "end");
+  CHECK(MustParse(TextMessage("utf-8", "8bit", "\r\n\r\nx\r\n")).body_text == "\n\nx\n");
+}
