@@ -8,7 +8,8 @@ IngestPipeline::IngestPipeline(store::Store& store, const CommitFn& commit, unsi
     : store_(store), commit_(commit), workers_(workers) {}
 
 IngestPipeline::~IngestPipeline() {
-  while (!running_.empty()) Next();
+  // wait(), not get(): a destructor must not rethrow a batch's exception.
+  for (auto& f : running_) f.wait();
 }
 
 void IngestPipeline::Submit(PipelineBatch batch) {
