@@ -34,14 +34,16 @@ util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
   // Batch k commits while k+1 is parsed and k+2 is read; commits stay in
   // input order, so ticket numbers do not depend on timing.
   IngestPipeline pipeline(store, commit, workers);
-  std::deque<std::vector<std::string>> names_in_flight;
-  std::deque<std::vector<util::Status>> read_errors_in_flight;
+  // What the report needs of each batch in flight, oldest first.
+  struct Inputs {
+    std::vector<std::string> names;
+    std::vector<util::Status> read_errors;
+  };
+  std::deque<Inputs> in_flight;
   auto finish_oldest = [&]() -> util::Status {
     PipelineResult r = pipeline.Next();
-    const std::vector<std::string> names = std::move(names_in_flight.front());
-    const std::vector<util::Status> read_errors = std::move(read_errors_in_flight.front());
-    names_in_flight.pop_front();
-    read_errors_in_flight.pop_front();
+    const auto [names, read_errors] = std::move(in_flight.front());
+    in_flight.pop_front();
     if (!r.outcomes.ok()) return r.outcomes.status();
     for (std::size_t i = 0; i < names.size(); ++i) {
       ++stats.inputs;
@@ -90,27 +92,25 @@ util::Result<ReplayStats> Replay(store::Store& store, MailboxReader& reader,
   bool more = true;
   while (more) {
     PipelineBatch b;
-    std::vector<std::string> names;
-    std::vector<util::Status> read_errors;
+    Inputs in;
     MailboxItem item;
-    while (names.size() < opts.batch_size && (more = reader.Next(item))) {
-      names.push_back(std::move(item.name));
+    while (in.names.size() < opts.batch_size && (more = reader.Next(item))) {
+      in.names.push_back(std::move(item.name));
       b.skip.push_back(!item.error.ok());
-      read_errors.push_back(std::move(item.error));
+      in.read_errors.push_back(std::move(item.error));
       stats.bytes += item.bytes.size();
       b.raws.push_back(std::move(item.bytes));
     }
-    if (names.empty()) break;
+    if (in.names.empty()) break;
     base.received_at = clock.NowSeconds();
-    b.sources.assign(names.size(), base);
+    b.sources.assign(in.names.size(), base);
     while (pipeline.in_flight() >= kDepth) {
       if (util::Status s = finish_oldest(); !s.ok()) {
         (void)drain();
         return s;
       }
     }
-    names_in_flight.push_back(std::move(names));
-    read_errors_in_flight.push_back(std::move(read_errors));
+    in_flight.push_back(std::move(in));
     pipeline.Submit(std::move(b));
   }
   if (util::Status s = drain(); !s.ok()) return s;

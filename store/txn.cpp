@@ -465,9 +465,6 @@ util::Status TxnImpl::PutTicket(const TicketRecord& rec) {
 }
 
 util::Status TxnImpl::PutRaw(std::string_view sha256_hex, std::string_view bytes) {
-  if (!HexToDigest(sha256_hex)) {
-    return Invalid("put raw_packed/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
-  }
   return PutRaw(sha256_hex, PackedBlob::Pack(bytes));
 }
 

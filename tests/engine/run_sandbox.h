@@ -182,6 +182,24 @@ inline void AppendMessages(const imap_test::Dovecot& d, const std::string& user,
   }
 }
 
+inline void CreateFolder(const imap_test::Dovecot& d, const std::string& user,
+                         const std::string& folder) {
+  imap::Session s = imap_test::ConnectAs(d, user);
+  REQUIRE(s.CreateFolder(folder).ok());
+}
+
+// After post_action = "move:Done": the INBOX is empty and Done holds `n`.
+inline void ExpectAllMovedToDone(const imap_test::Dovecot& d, const std::string& user,
+                                 std::uint32_t n) {
+  imap::Session s = imap_test::ConnectAs(d, user);
+  auto inbox = s.Examine("INBOX");
+  REQUIRE(inbox.ok());
+  CHECK(inbox->exists == 0);
+  auto done = s.Examine("Done");
+  REQUIRE(done.ok());
+  CHECK(done->exists == n);
+}
+
 // Writes messages straight into the user's Maildir (Dovecot indexes them on
 // the next SELECT): thousands in well under a second, unlike APPEND.
 inline void PopulateMaildir(const imap_test::Dovecot& d, const std::string& user, int count,

@@ -271,10 +271,7 @@ TEST_CASE("post_action move:FOLDER files fetched mail away only after the commit
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   std::string user = imap_test::UniqueUser("run-move");
-  {
-    imap::Session s = imap_test::ConnectAs(d, user);
-    REQUIRE(s.CreateFolder("Done").ok());
-  }
+  CreateFolder(d, user, "Done");
   AppendMessages(d, user, 0, 4);
   sb.WriteConfig({{"support", user, sb.TokenFile(user, 3600), false, "INBOX",
                    "post_action = \"move:Done\"\n"}});
@@ -282,13 +279,7 @@ TEST_CASE("post_action move:FOLDER files fetched mail away only after the commit
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(sb.Tickets() == 4);
-  imap::Session s = imap_test::ConnectAs(d, user);
-  auto inbox = s.Examine("INBOX");
-  REQUIRE(inbox.ok());
-  CHECK(inbox->exists == 0);
-  auto done = s.Examine("Done");
-  REQUIRE(done.ok());
-  CHECK(done->exists == 4);
+  ExpectAllMovedToDone(d, user, 4);
   REQUIRE(sb.Run("run --once").code == 0);
   CHECK(sb.Tickets() == 4);
 }
@@ -324,10 +315,7 @@ TEST_CASE("mail stored but not moved (a run stopped between commit and MOVE) is 
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   std::string user = imap_test::UniqueUser("run-move-catchup");
-  {
-    imap::Session s = imap_test::ConnectAs(d, user);
-    REQUIRE(s.CreateFolder("Done").ok());
-  }
+  CreateFolder(d, user, "Done");
   AppendMessages(d, user, 0, 3);
   // First without the post-action: the state a crash right after the
   // commit leaves (stored, checkpoint past them, still in the INBOX).
@@ -341,11 +329,5 @@ TEST_CASE("mail stored but not moved (a run stopped between commit and MOVE) is 
   INFO(r.err);
   REQUIRE(r.code == 0);
   CHECK(sb.Tickets() == 5);
-  imap::Session s = imap_test::ConnectAs(d, user);
-  auto inbox = s.Examine("INBOX");
-  REQUIRE(inbox.ok());
-  CHECK(inbox->exists == 0);
-  auto done = s.Examine("Done");
-  REQUIRE(done.ok());
-  CHECK(done->exists == 5);
+  ExpectAllMovedToDone(d, user, 5);
 }

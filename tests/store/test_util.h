@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -85,6 +86,28 @@ inline void PokeRaw(const std::string& dir, const char* db, std::string_view key
   if (rc != 0) mdb_txn_abort(txn);
   REQUIRE(rc == 0);
   REQUIRE(mdb_txn_commit(txn) == 0);
+}
+
+// The value stored under key in the named database, read with plain LMDB
+// calls as another tool would; nullopt when absent.
+inline std::optional<std::string> PeekRaw(const std::string& dir, const char* db,
+                                          std::string_view key) {
+  MDB_env* env = nullptr;
+  REQUIRE(mdb_env_create(&env) == 0);
+  std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
+  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+  REQUIRE(mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
+  MDB_txn* txn = nullptr;
+  REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
+  std::unique_ptr<MDB_txn, void (*)(MDB_txn*)> txn_owner(txn, mdb_txn_abort);
+  MDB_dbi dbi = 0;
+  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+  MDB_val k{key.size(), const_cast<char*>(key.data())};
+  MDB_val v{};
+  const int rc = mdb_get(txn, dbi, &k, &v);
+  if (rc == MDB_NOTFOUND) return std::nullopt;
+  REQUIRE(rc == 0);
+  return std::string(static_cast<char*>(v.mv_data), v.mv_size);
 }
 
 // Every field set to a non-default value, including bytes that are not

@@ -360,23 +360,7 @@ TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "
               }).ok());
   }
   // On disk: a format byte, the size and an LZ4 block, much smaller than the mail.
-  std::string on_disk;
-  {
-    MDB_env* env = nullptr;
-    REQUIRE(mdb_env_create(&env) == 0);
-    std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
-    REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
-    REQUIRE(mdb_env_open(env, tmp.store().c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
-    MDB_txn* txn = nullptr;
-    REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
-    MDB_dbi dbi = 0;
-    REQUIRE(mdb_dbi_open(txn, "raw_packed", 0, &dbi) == 0);
-    MDB_val k{digest.size(), const_cast<char*>(digest.data())};
-    MDB_val v{};
-    REQUIRE(mdb_get(txn, dbi, &k, &v) == 0);
-    on_disk.assign(static_cast<char*>(v.mv_data), v.mv_size);
-    mdb_txn_abort(txn);
-  }
+  const std::string on_disk = store_test::PeekRaw(tmp.store(), "raw_packed", digest).value_or("");
   REQUIRE(on_disk.size() > 1);
   CHECK(on_disk[0] == '\x01');
   CHECK(on_disk.size() < mail.size() / 4);
