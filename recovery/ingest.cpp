@@ -141,7 +141,10 @@ Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts)
   p.raw = std::move(raw);
   p.sha256 = util::Sha256Hex(p.raw);
   p.packed_raw = store::PackedBlob::Pack(p.raw);
-  if (p.source.source_key.empty()) p.source.source_key = "sha256:" + p.sha256;
+  if (p.source.source_key.empty()) {
+    p.source.source_key = "sha256:" + p.sha256;
+    p.source.content_key = true;
+  }
   auto parsed = mime::Parse(p.raw, opts);
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
@@ -153,7 +156,8 @@ Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts)
   return p;
 }
 
-util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts) {
+util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts,
+                             ContentKeys content_keys) {
   Outcome out;
   if (p.raw.empty()) {
     out.kind = Kind::kEmpty;
@@ -177,6 +181,13 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
   store::MessageRecord rec = BaseRecord(p, txn.AllocateMessageId());
   out.message_id = rec.id;
+  // An index entry per replayed message would only repeat the Message-ID
+  // index (and cost a random B-tree insert at every commit).
+  const auto source_index = p.source.content_key &&
+                                    content_keys == ContentKeys::kIndexWithoutMessageId &&
+                                    p.message && !p.message->message_id.empty()
+                                ? store::WriteTxn::SourceIndex::kSkip
+                                : store::WriteTxn::SourceIndex::kIndex;
   const std::int64_t at = p.source.received_at;
 
   if (!p.message || p.message->from.address.empty()) {
@@ -190,7 +201,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
     }
     out.kind = Kind::kUnprocessable;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec, source_index); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.unprocessable",
             {{"message", rec.id}, {"account", account}, {"error", rec.reason}});
@@ -209,7 +220,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
         std::string(mime::ClassificationName(m.classification)) + ": " + m.classification_reason;
     out.kind = Kind::kIgnored;
     out.detail = rec.reason;
-    if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+    if (auto s = txn.PutMessage(rec, source_index); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
             txn, at, "message.ignored",
             {{"message", rec.id}, {"account", account}, {"reason", rec.reason}});
@@ -240,7 +251,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   rec.ticket_id = ticket.id;
   out.ticket_id = ticket.id;
 
-  if (auto s = txn.PutMessage(rec); !s.ok()) return s;
+  if (auto s = txn.PutMessage(rec, source_index); !s.ok()) return s;
   if (auto s = txn.PutTicket(ticket); !s.ok()) return s;
   nlohmann::json data = {{"ticket", ticket.id},
                          {"message", rec.id},

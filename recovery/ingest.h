@@ -16,9 +16,12 @@ namespace recovery {
 
 struct Source {
   std::string account;
-  std::string source_key;  // see store::MessageRecord::source_key
-  std::string channel;     // "imap", "replay", ...
+  // See store::MessageRecord::source_key. Empty: Prepare makes one from the
+  // content ("sha256:" + digest) and sets content_key.
+  std::string source_key;
+  std::string channel;  // "imap", "replay", ...
   std::int64_t received_at = 0;
+  bool content_key = false;
 };
 
 // A parsed message waiting for the writer. Owns its raw bytes. Everything
@@ -65,10 +68,17 @@ std::string LowerAscii(std::string s);
 // At most `max` bytes, cut on a UTF-8 character boundary.
 std::string TruncateUtf8(const std::string& s, std::size_t max);
 
+// Whether Commit indexes a content source key (Source::content_key). The
+// Message-ID finds the same mail again, so by default such a key is
+// indexed only for mail without one; the intake indexes every key, as its
+// log must not change when the same input comes again.
+enum class ContentKeys { kIndexWithoutMessageId, kIndexAll };
+
 // Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
 // the same account, then thread by ticket tag, In-Reply-To, References;
 // else a new ticket. Ignored and unprocessable mail is stored with its reason.
 // Appends the matching events. REQUIRES: the caller commits `txn`.
-util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts);
+util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts,
+                             ContentKeys content_keys = ContentKeys::kIndexWithoutMessageId);
 
 }  // namespace recovery

@@ -131,7 +131,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   std::optional<mime::Forwarded> fwd;
   if (p.message) fwd = mime::UnwrapForward(*p.message);
   if (!fwd) {
-    auto o = Commit(txn, p, opts.ingest);
+    auto o = Commit(txn, p, opts.ingest, ContentKeys::kIndexAll);
     if (!o.ok()) return o.status();
     out.decision = o->kind == Outcome::Kind::kUnprocessable ? "unprocessable" : "not-forward";
     out.reason = o->detail;
@@ -146,7 +146,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   if (!ForwarderAllowed(opts.allowed_forwarders, forwarder)) {
     // A stranger must not open tickets in a customer's name: file the mail
     // as what it is, from its real sender, and flag it.
-    auto o = Commit(txn, p, opts.ingest);
+    auto o = Commit(txn, p, opts.ingest, ContentKeys::kIndexAll);
     if (!o.ok()) return o.status();
     out.decision = "unauthorized";
     out.reason = "forward from " +

@@ -2,6 +2,8 @@
 
 #include <lz4.h>
 
+#include <memory>
+
 namespace store {
 namespace {
 
@@ -10,6 +12,12 @@ constexpr char kLz4 = 0x01;
 constexpr std::size_t kSizeBytes = 4;  // original size, big-endian
 // Below this, a header costs more than compression saves.
 constexpr std::size_t kMinPack = 128;
+// Output buffer each packing thread keeps.
+constexpr std::size_t kKeptScratch = 1 << 20;
+
+struct StreamFree {
+  void operator()(LZ4_stream_t* s) const { LZ4_freeStream(s); }
+};
 
 util::Status Corrupt(std::string why) {
   return util::Error(util::Code::kCorruption, "packed value: " + std::move(why));
@@ -21,22 +29,47 @@ PackedBlob PackedBlob::Pack(std::string_view bytes) {
   PackedBlob b;
   b.size_ = bytes.size();
   if (bytes.size() >= kMinPack && bytes.size() <= LZ4_MAX_INPUT_SIZE) {
-    const int bound = LZ4_compressBound(static_cast<int>(bytes.size()));
-    b.stored_.resize(1 + kSizeBytes + static_cast<std::size_t>(bound));
-    const int n = LZ4_compress_default(bytes.data(), b.stored_.data() + 1 + kSizeBytes,
-                                       static_cast<int>(bytes.size()), bound);
+    // Reused per thread: a fresh LZ4 state (16 KB) and a zero-filled
+    // output buffer would cost a memset of more than most messages.
+    thread_local const std::unique_ptr<LZ4_stream_t, StreamFree> state(LZ4_createStream());
+    thread_local std::unique_ptr<char[]> scratch;
+    thread_local std::size_t scratch_size = 0;
+    if (!state) return Plain(bytes);
+    const auto bound = static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(bytes.size())));
+    std::unique_ptr<char[]> once;  // a huge message's buffer is not kept
+    char* out = nullptr;
+    if (bound <= kKeptScratch) {
+      if (scratch_size < bound) {
+        scratch = std::make_unique_for_overwrite<char[]>(kKeptScratch);
+        scratch_size = kKeptScratch;
+      }
+      out = scratch.get();
+    } else {
+      once = std::make_unique_for_overwrite<char[]>(bound);
+      out = once.get();
+    }
+    // A reset stream has no history: the block decodes on its own.
+    LZ4_resetStream_fast(state.get());
+    const int n = LZ4_compress_fast_continue(
+        state.get(), bytes.data(), out, static_cast<int>(bytes.size()), static_cast<int>(bound), 1);
     if (n > 0 && static_cast<std::size_t>(n) + kSizeBytes < bytes.size()) {
-      b.stored_[0] = kLz4;
+      b.stored_.reserve(1 + kSizeBytes + static_cast<std::size_t>(n));
+      b.stored_.push_back(kLz4);
       const auto size = static_cast<std::uint32_t>(bytes.size());
       for (std::size_t i = 0; i < kSizeBytes; ++i) {
-        b.stored_[1 + i] = static_cast<char>(size >> (8 * (kSizeBytes - 1 - i)));
+        b.stored_.push_back(static_cast<char>(size >> (8 * (kSizeBytes - 1 - i))));
       }
-      b.stored_.resize(1 + kSizeBytes + static_cast<std::size_t>(n));
+      b.stored_.append(out, static_cast<std::size_t>(n));
       return b;
     }
   }
   // Too small, too big for one LZ4 block, or incompressible: keep as is.
-  b.stored_.clear();
+  return Plain(bytes);
+}
+
+PackedBlob PackedBlob::Plain(std::string_view bytes) {
+  PackedBlob b;
+  b.size_ = bytes.size();
   b.stored_.reserve(1 + bytes.size());
   b.stored_.push_back(kPlain);
   b.stored_.append(bytes);

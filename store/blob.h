@@ -5,13 +5,14 @@
 // mail zstd -1 packs at less than half LZ4's speed, and on a busy 2-core
 // host that CPU costs more than its smaller writes save.
 //
-// PACKED FORMAT, the value of `raw_packed` and `bodies`:
+// PACKED FORMAT, the value of `raw_blobs` (and schema 2's `raw_packed`)
+// and `bodies`:
 //   byte 0      0x00: the bytes follow as they are
 //               0x01: LZ4 block format (lz4.h) follows after the size
 //   bytes 1..4  (0x01 only) the original size, big-endian
 //   then        the payload
 // A value that would not get smaller is kept as is. There is no checksum:
-// raw mail is checked against its SHA-256 key when read (ReadTxn::GetRaw).
+// raw mail is checked against its SHA-256 when read (ReadTxn::GetRaw).
 //
 // Packing is CPU work: callers that store many values (replay, IMAP
 // sync) pack them on their parse threads, before the write transaction,
@@ -40,6 +41,7 @@ class PackedBlob {
   bool empty() const { return size_ == 0; }
 
  private:
+  static PackedBlob Plain(std::string_view bytes);
   std::string stored_;
   std::uint64_t size_ = 0;
 };

@@ -44,6 +44,7 @@
 //                  "next_event_seq"   likewise for AppendEvent
 //                  "next_outage_id"   likewise for AllocateOutageId
 //                  "next_intake_seq"  likewise for AppendIntakeLog
+//                  "next_raw_seq"     likewise for PutRaw (raw_blobs keys)
 //                Counters move inside the caller's write transaction, so an
 //                aborted transaction hands its ids back.
 //                Writer: store/ only.
@@ -56,20 +57,30 @@
 //                Writer: WriteTxn::PutMessage, which also maintains
 //                bodies, source_index, msgid_index and fingerprint_index.
 //   bodies       key: message id. value: MessageRecord::body_text (UTF-8),
-//                packed as in raw_packed. Absent when the text is empty,
+//                packed as in raw_blobs. Absent when the text is empty,
 //                which it is when the text is the raw message's own
 //                (MessageRecord::text_in_raw): only text that came from
 //                elsewhere, the intake's unwrapped originals, is kept.
 //                Writer: WriteTxn::PutMessage only.
 //   raw          schema 1 only, read as a fallback: key: the 32 raw bytes
 //                of the SHA-256 of the message. value: the message bytes
-//                exactly as received. Schema 2 never writes it.
-//   raw_packed   key: the 32 raw bytes of the SHA-256 of the message.
-//                value: the message bytes exactly as received, packed
+//                exactly as received. Later schemas never write it.
+//   raw_packed   schema 2 only, read as a fallback: key: the 32 raw bytes
+//                of the SHA-256 of the message. value: the bytes packed
+//                as in raw_blobs. Schema 3 never writes it.
+//   raw_blobs    key: raw sequence number (meta "next_raw_seq"). value:
+//                the message bytes exactly as received, packed
 //                (store/blob.h: a format byte, then the bytes or an LZ4
-//                block). No version: content-addressed, never rewritten;
-//                GetRaw checks what it unpacks against the key.
-//                Writer: WriteTxn::PutRaw (a second put is a no-op).
+//                block). Append-only (MDB_APPEND), so a commit writes
+//                these pages once, side by side, instead of rewriting
+//                leaves all over a tree sorted by digest.
+//                Writer: WriteTxn::PutRaw only.
+//   raw_index    key: the 32 raw bytes of the SHA-256 of the message.
+//                value: its raw sequence number. This is the content
+//                address: GetRaw(digest) follows it to raw_blobs and checks
+//                what it unpacks against the digest. No version: never
+//                rewritten. Writer: WriteTxn::PutRaw (a second put of the
+//                same digest is a no-op).
 //   msgid_index  MDB_DUPSORT. key: Message-ID without angle brackets (folded
 //                when long). values: message ids, so duplicates are sorted
 //                oldest first. Empty Message-IDs are not indexed.
@@ -83,6 +94,10 @@
 //                value: message id. One message per source: a put of a
 //                second message with a used source key is refused
 //                (kInvalidArgument) -- that is the re-delivery guard.
+//                Not every record's key is here: a put with
+//                SourceIndex::kSkip leaves it out (recovery/ skips keys
+//                that only repeat the content digest of mail it finds
+//                again by Message-ID).
 //                Writer: PutMessage only.
 //   sync         key: account '\0' folder. value: Checkpoint, kCheckpointVersion.
 //                Writer: WriteTxn::PutCheckpoint, in the same transaction as
@@ -131,7 +146,12 @@ namespace store {
 //      mail and text packed (LZ4) in `raw_packed` and `bodies`. A
 //      version-1 store is upgraded by restamping at the first writable
 //      Open: its v1 records still decode and its `raw` is still read.
-inline constexpr std::uint64_t kSchemaVersion = 2;
+//   3  raw mail appended to `raw_blobs` under a sequence number and found
+//      by digest through `raw_index`, instead of sitting in `raw_packed`
+//      sorted by digest (whose random inserts rewrote leaves all over the
+//      file at every commit). Upgraded by restamping: `raw_packed` is
+//      still read.
+inline constexpr std::uint64_t kSchemaVersion = 3;
 
 // Record versions (the "v" field).
 inline constexpr std::uint64_t kMessageVersion = 2;  // v1 had body_text inline ("b")
@@ -159,15 +179,17 @@ enum class Db : std::uint8_t {
   kIntakeLog = 11,
   kFingerprintIndex = 12,
   kBodies = 13,
-  kRaw = 14,  // "raw_packed"
+  kRawV2 = 14,  // "raw_packed": schema 2, read only
+  kRawIndex = 15,
+  kRawBlobs = 16,
 };
-inline constexpr std::size_t kDbCount = 15;
+inline constexpr std::size_t kDbCount = 17;
 
 // The LMDB name of each database, indexed by Db.
 inline constexpr std::string_view kDbNames[kDbCount] = {
-    "meta",         "tickets",    "messages",          "raw",    "msgid_index",
-    "source_index", "sync",       "accounts",          "events", "secrets",
-    "outages",      "intake_log", "fingerprint_index", "bodies", "raw_packed",
+    "meta",       "tickets",   "messages",  "raw",     "msgid_index", "source_index",      "sync",
+    "accounts",   "events",    "secrets",   "outages", "intake_log",  "fingerprint_index", "bodies",
+    "raw_packed", "raw_index", "raw_blobs",
 };
 
 inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }
@@ -179,5 +201,6 @@ inline constexpr std::string_view kMetaNextMessageId = "next_message_id";
 inline constexpr std::string_view kMetaNextEventSeq = "next_event_seq";
 inline constexpr std::string_view kMetaNextOutageId = "next_outage_id";
 inline constexpr std::string_view kMetaNextIntakeSeq = "next_intake_seq";
+inline constexpr std::string_view kMetaNextRawSeq = "next_raw_seq";
 
 }  // namespace store

@@ -24,7 +24,8 @@ using detail::TxnImpl;
 // between any sane sizes) and MAP_RESIZED needs one retry per resize by
 // another process.
 constexpr int kMaxAttempts = 100;
-constexpr unsigned kMaxDbs = 16;  // kDbCount plus room for later issues
+constexpr unsigned kMaxDbs = 32;  // kDbCount plus room for later schemas
+static_assert(kDbCount <= kMaxDbs);
 
 std::uint64_t CurrentMapSize(MDB_env* env) {
   MDB_envinfo info{};
@@ -240,8 +241,9 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
                              " is newer than this deskmail understands (" +
                              std::to_string(kSchemaVersion) + "); use a newer deskmail");
     }
-    // Version 1 records still decode (body_text inline), so upgrading is
-    // a restamp; a read-only open reads an older store as it is.
+    // Older stores still read as they are (v1 records decode, the raw
+    // databases of schemas 1 and 2 are read as fallbacks), so upgrading
+    // is a restamp; a read-only open reads an older store as it is.
     if (*version < kSchemaVersion && !read_only) {
       const std::string stamp = detail::EncodeU64(kSchemaVersion);
       MDB_val sv = detail::ToVal(stamp);

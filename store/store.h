@@ -88,13 +88,19 @@ class WriteTxn : public ReadTxn {
   // updated (the transaction is then doomed).
   virtual std::uint64_t AllocateTicketId() = 0;
   virtual std::uint64_t AllocateMessageId() = 0;
+  // How PutMessage treats rec.source_key. kSkip leaves a new key out of
+  // source_index (FindBySource will not find it): for keys that only
+  // repeat what another index already finds, such as the content digest
+  // of mail that has a Message-ID.
+  enum class SourceIndex { kIndex, kSkip };
   // Inserts or replaces; maintains the source and Message-ID indexes
   // (moving entries when a re-put changes either key; an empty source_key
   // or message_id is not indexed). kInvalidArgument when rec.id was never
-  // allocated, the account name contains NUL, or another message already
-  // holds (account, source_key) -- the re-delivery guard.
+  // allocated, the account name contains NUL, or (kIndex) another message
+  // already holds (account, source_key) -- the re-delivery guard.
   // REQUIRES: rec.id was allocated in this store.
-  virtual util::Status PutMessage(const MessageRecord& rec) = 0;
+  util::Status PutMessage(const MessageRecord& rec) { return PutMessage(rec, SourceIndex::kIndex); }
+  virtual util::Status PutMessage(const MessageRecord& rec, SourceIndex source) = 0;
   // Inserts or replaces. kInvalidArgument when rec.id was never allocated.
   virtual util::Status PutTicket(const TicketRecord& rec) = 0;
   // Content-addressed: a second put of the same digest is a no-op.

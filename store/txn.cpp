@@ -68,7 +68,9 @@ bool TxnImpl::Get(Db db, std::string_view key, std::string_view label, std::stri
 util::Status TxnImpl::Put(Db db, std::string_view key, std::string_view value, Exists exists,
                           std::string_view label) {
   unsigned flags = 0;
-  if (exists != Exists::kOverwrite) {
+  if (exists == Exists::kAppend) {
+    flags = MDB_APPEND;
+  } else if (exists != Exists::kOverwrite) {
     flags = db == Db::kMsgidIndex || db == Db::kFingerprintIndex ? MDB_NODUPDATA : MDB_NOOVERWRITE;
   }
   if (util::Status s = RequireWritable(); !s.ok()) return s;
@@ -242,18 +244,35 @@ std::optional<std::string> TxnImpl::GetRaw(std::string_view sha256_hex) {
   if (!digest) return std::nullopt;
   std::string_view v;
   std::optional<std::string> raw;
-  Db db = Db::kRaw;
-  if (Get(db, *digest, sha256_hex, v)) {
-    raw = Unpacked(db, sha256_hex, v);
-  } else if (Get(db = Db::kRawV1, *digest, sha256_hex, v)) {
+  std::string label(sha256_hex);
+  Db db = Db::kRawIndex;
+  if (Get(db, *digest, label, v)) {
+    std::optional<std::uint64_t> seq = DecodeU64(v);
+    if (!seq) {
+      ReadFailed(util::Error(util::Code::kCorruption,
+                             Label(db, label) + ": not an 8-byte raw sequence number"));
+      return std::nullopt;
+    }
+    label = IdLabel(*seq) + " (sha256 " + label + ")";
+    if (!Get(db = Db::kRawBlobs, EncodeU64(*seq), label, v)) {
+      if (read_error_.ok()) {
+        ReadFailed(util::Error(util::Code::kCorruption,
+                               Label(db, label) + ": missing, though raw_index names it"));
+      }
+      return std::nullopt;
+    }
+    raw = Unpacked(db, label, v);
+  } else if (Get(db = Db::kRawV2, *digest, label, v)) {
+    raw = Unpacked(db, label, v);
+  } else if (Get(db = Db::kRawV1, *digest, label, v)) {
     raw = std::string(v);
   }
-  // The key is the content's digest: a damaged page cannot pass for mail.
+  // The address is the content's digest: a damaged page cannot pass for mail.
   if (!raw) return std::nullopt;
   const util::Digest d = util::Sha256(*raw);
   if (std::string_view(reinterpret_cast<const char*>(d.data()), d.size()) != *digest) {
     ReadFailed(util::Error(util::Code::kCorruption,
-                           Label(db, sha256_hex) + ": content does not match its SHA-256"));
+                           Label(db, label) + ": content does not match its SHA-256"));
     return std::nullopt;
   }
   return raw;
@@ -374,7 +393,7 @@ std::uint64_t TxnImpl::MessageCount() { return Entries(Db::kMessages); }
 std::uint64_t TxnImpl::AllocateTicketId() { return Allocate(kMetaNextTicketId); }
 std::uint64_t TxnImpl::AllocateMessageId() { return Allocate(kMetaNextMessageId); }
 
-util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
+util::Status TxnImpl::PutMessage(const MessageRecord& rec, SourceIndex source) {
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   std::optional<std::uint64_t> next = PeekCounter(kMetaNextMessageId);
   if (!next) return WriteFailed(read_error_);
@@ -384,8 +403,9 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec) {
   if (rec.account.find('\0') != std::string::npos) {
     return Invalid("put messages/" + IdLabel(rec.id) + ": account name contains NUL");
   }
-  const std::string src =
-      rec.source_key.empty() ? std::string() : JoinKey(rec.account, rec.source_key);
+  const std::string src = rec.source_key.empty() || source == SourceIndex::kSkip
+                              ? std::string()
+                              : JoinKey(rec.account, rec.source_key);
   const std::string src_label = PairLabel(rec.account, rec.source_key);
   if (!src.empty()) {
     std::string_view v;
@@ -469,11 +489,26 @@ util::Status TxnImpl::PutRaw(std::string_view sha256_hex, std::string_view bytes
 }
 
 util::Status TxnImpl::PutRaw(std::string_view sha256_hex, const PackedBlob& packed) {
+  if (util::Status s = RequireWritable(); !s.ok()) return s;
   std::optional<std::string> digest = HexToDigest(sha256_hex);
   if (!digest) {
-    return Invalid("put raw_packed/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
+    return Invalid("put raw_index/" + std::string(sha256_hex) + ": not a SHA-256 hex digest");
   }
-  return Put(Db::kRaw, *digest, packed.stored(), Exists::kKeep, sha256_hex);
+  // Already stored, here or (an upgraded store) where an older schema put it.
+  std::string_view v;
+  for (Db db : {Db::kRawIndex, Db::kRawV2, Db::kRawV1}) {
+    if (Get(db, *digest, sha256_hex, v)) return util::Status::Ok();
+  }
+  if (!read_error_.ok()) return WriteFailed(read_error_);
+  const std::uint64_t seq = Allocate(kMetaNextRawSeq);
+  if (seq == 0) return write_error_;
+  const std::string seq_key = EncodeU64(seq);
+  if (util::Status s = Put(Db::kRawBlobs, seq_key, packed.stored(), Exists::kAppend,
+                           IdLabel(seq) + " (sha256 " + std::string(sha256_hex) + ")");
+      !s.ok()) {
+    return s;
+  }
+  return Put(Db::kRawIndex, *digest, seq_key, Exists::kError, sha256_hex);
 }
 
 util::Status TxnImpl::PutCheckpoint(std::string_view account, std::string_view folder,

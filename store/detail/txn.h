@@ -57,7 +57,8 @@ class TxnImpl final : public WriteTxn {
   // WriteTxn
   std::uint64_t AllocateTicketId() override;
   std::uint64_t AllocateMessageId() override;
-  util::Status PutMessage(const MessageRecord& rec) override;
+  using WriteTxn::PutMessage;
+  util::Status PutMessage(const MessageRecord& rec, SourceIndex source) override;
   util::Status PutTicket(const TicketRecord& rec) override;
   util::Status PutRaw(std::string_view sha256_hex, std::string_view bytes) override;
   util::Status PutRaw(std::string_view sha256_hex, const PackedBlob& packed) override;
@@ -84,8 +85,9 @@ class TxnImpl final : public WriteTxn {
   // Misses return false; failures also land in read_error_.
   bool Get(Db db, std::string_view key, std::string_view label, std::string_view& out);
   // What a put does when the key (for msgid_index: the key/value pair)
-  // is already there.
-  enum class Exists { kOverwrite, kKeep, kError };
+  // is already there. kAppend: the key must sort after every key of the
+  // database (MDB_APPEND), anything else is an error.
+  enum class Exists { kOverwrite, kKeep, kError, kAppend };
   util::Status Put(Db db, std::string_view key, std::string_view value, Exists exists,
                    std::string_view label);
   util::Status Del(Db db, std::string_view key, const std::string* value, std::string_view label);

@@ -83,7 +83,7 @@ TEST_CASE("replay of a missing path is a usage error naming the path") {
   CHECK(CountLines(r.err, "/no/such/mailbox") == 1);
 }
 
-TEST_CASE("bad inputs each get one stderr line; the good ones still go in") {
+TEST_CASE("bad inputs each get one stderr line, and the good ones still go in") {
   Sandbox sb;
   sb.Write("in/01-good.eml", kGood);
   sb.Write("in/02-empty.eml", "");

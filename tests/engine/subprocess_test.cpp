@@ -36,7 +36,7 @@ TEST_CASE("a child starts with SIGINT and SIGTERM deliverable even when we block
   CHECK(r->exit_status == -1);
 }
 
-TEST_CASE("access_token_command: trimmed output; failures never echo what was printed") {
+TEST_CASE("access_token_command: trimmed output, and failures never echo what was printed") {
   auto ok = engine::RunCommandForSecret("printf '  tok.en  \\n'");
   REQUIRE(ok.ok());
   CHECK(*ok == "tok.en");

@@ -332,7 +332,7 @@ TEST_CASE("Classification of whole messages", "[parse][classify]") {
   }
 }
 
-TEST_CASE("CRLF line ends become LF; a lone CR inside a line stays", "[parse][body]") {
+TEST_CASE("CRLF line ends become LF, and a lone CR inside a line stays", "[parse][body]") {
   // IMAP delivers CRLF; a CR that ends no line is part of the text.
   CHECK(MustParse(TextMessage("utf-8", "8bit", "one\r\ntwo\rstill two\r\nthree\r\n")).body_text ==
         "one\ntwo\rstill two\nthree\n");

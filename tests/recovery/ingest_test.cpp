@@ -7,6 +7,9 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <optional>
+
+#include "util/sha256.h"
 
 namespace {
 
@@ -153,6 +156,45 @@ TEST_CASE("the same message is never stored twice") {
   auto other_account = ts.Ingest(raw, "sales");
   CHECK(other_account.kind == Kind::kNewTicket);
   CHECK(ts.Messages() == 2);
+}
+
+TEST_CASE("a content key is indexed only for mail the Message-ID cannot find again") {
+  TempStore ts;
+  const std::string with_id = Mail("a@c.example", "Hello", "known@c.example");
+  const std::string without_id = "From: b@c.example\nSubject: no id, no date\n\nbody\n";
+  const std::string garbage("\x00\x01\xff binary", 10);
+  auto indexed = [&](const std::string& raw) {
+    std::optional<std::uint64_t> id;
+    REQUIRE(ts.st
+                ->Read([&](store::ReadTxn& t) {
+                  id = t.FindBySource("support", "sha256:" + util::Sha256Hex(raw));
+                  return t.error();
+                })
+                .ok());
+    return id.has_value();
+  };
+  for (const std::string* raw : {&with_id, &without_id, &garbage}) {
+    auto first = ts.Ingest(*raw);
+    REQUIRE(first.message_id != 0);
+    auto again = ts.Ingest(*raw);  // a second replay of the same file
+    CHECK(again.kind == Kind::kDuplicate);
+    CHECK(again.message_id == first.message_id);
+  }
+  CHECK(ts.Messages() == 3);
+  CHECK_FALSE(indexed(with_id));  // found again by its Message-ID
+  CHECK(indexed(without_id));
+  CHECK(indexed(garbage));
+
+  // The intake indexes every key: its log must not change on a second pass.
+  const std::string other = Mail("c@c.example", "Intake", "intake@c.example");
+  auto p = recovery::Prepare({"support", "", "intake", 1}, other);
+  REQUIRE(ts.st
+              ->Write([&](store::WriteTxn& txn) -> util::Status {
+                auto r = recovery::Commit(txn, p, ts.opts, recovery::ContentKeys::kIndexAll);
+                return r.ok() ? util::Status{} : r.status();
+              })
+              .ok());
+  CHECK(indexed(other));
 }
 
 TEST_CASE("mail without a usable sender or that cannot be parsed is kept raw") {

@@ -68,7 +68,7 @@ TEST_CASE("an outage opens once, starts at the last sync and closes at reauth") 
   });
 }
 
-TEST_CASE("mail dated inside the window is tagged and counted once; other mail is not") {
+TEST_CASE("mail dated inside the window is tagged and counted once, other mail is not") {
   TempStore ts;
   ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0); });
   std::uint64_t id = 0;

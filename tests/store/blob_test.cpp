@@ -67,6 +67,24 @@ TEST_CASE("blob: packing from many threads gives the same bytes", "[blob]") {
   CHECK(bad == 0);
 }
 
+TEST_CASE("blob: each value packs on its own, whatever the thread packed before", "[blob]") {
+  // The packing state is reused per thread; nothing of an earlier message
+  // may leak into a later block (it would not decode alone).
+  const std::string a = Mail(300);
+  const std::string huge = Mail(40000);  // over the buffer a thread keeps
+  REQUIRE(huge.size() > (2u << 20));
+  const std::string a_alone(PackedBlob::Pack(a).stored());
+  for (const std::string* bytes : {&huge, &a, &huge, &a}) {
+    PackedBlob b = PackedBlob::Pack(*bytes);
+    CHECK(b.stored()[0] == '\x01');
+    CHECK(b.stored().size() < bytes->size() / 4);
+    auto back = store::Unpack(b.stored());
+    REQUIRE(back.ok());
+    CHECK(*back == *bytes);
+  }
+  CHECK(PackedBlob::Pack(a).stored() == a_alone);
+}
+
 TEST_CASE("blob: a damaged value is corruption, never a crash or an overread", "[blob]") {
   const std::string mail = Mail(200);
   const std::string good(PackedBlob::Pack(mail).stored());

@@ -19,6 +19,7 @@ namespace {
 using store_test::FastOptions;
 using store_test::FullMessage;
 using store_test::FullTicket;
+using store_test::InRead;
 using store_test::OpenStore;
 using store_test::TempDir;
 using util::Code;
@@ -150,7 +151,7 @@ TEST_CASE("open: a fresh store is stamped with the schema version", "[store]") {
   MDB_env* env = nullptr;
   REQUIRE(mdb_env_create(&env) == 0);
   std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
-  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, store::kDbCount) == 0);
   REQUIRE(mdb_env_open(env, tmp.store().c_str(), MDB_RDONLY, 0600) == 0);
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);
@@ -234,6 +235,35 @@ TEST_CASE("open: a schema-1 store is read as it is and upgraded by a writable op
               }).ok());
   }
   CHECK(schema_version() == store::kSchemaVersion);
+}
+
+TEST_CASE("open: a schema-2 store's raw mail is read where it is, and not stored twice",
+          "[store]") {
+  TempDir tmp;
+  OpenStore(tmp.store()).reset();
+  // What deskmail 2 wrote: raw mail packed, keyed by its digest, in raw_packed.
+  const std::string mail = "From: a@b.example\r\nSubject: old\r\n\r\n" + std::string(500, 'x');
+  const std::string sha = util::Sha256Hex(mail);
+  store_test::PokeRaw(tmp.store(), "meta", store::kMetaSchemaVersion, store::detail::EncodeU64(2));
+  store_test::PokeRaw(tmp.store(), "raw_packed", *store::detail::HexToDigest(sha),
+                      store::PackedBlob::Pack(mail).stored());
+  {
+    store::Options o = FastOptions();
+    o.read_only = true;
+    auto st = OpenStore(tmp.store(), o);
+    InRead(*st, [&](store::ReadTxn& txn) { CHECK(txn.GetRaw(sha) == mail); });
+  }
+  {
+    auto st = OpenStore(tmp.store());
+    REQUIRE(st->Write([&](store::WriteTxn& txn) { return txn.PutRaw(sha, mail); }).ok());
+    InRead(*st, [&](store::ReadTxn& txn) { CHECK(txn.GetRaw(sha) == mail); });
+  }
+  CHECK(store::detail::DecodeU64(
+            store_test::PeekRaw(tmp.store(), "meta", store::kMetaSchemaVersion).value_or("")) ==
+        store::kSchemaVersion);
+  // The put found the old copy: nothing new in the schema-3 databases.
+  CHECK_FALSE(store_test::PeekRaw(tmp.store(), "raw_index", *store::detail::HexToDigest(sha)));
+  CHECK_FALSE(store_test::PeekRaw(tmp.store(), "raw_blobs", store::detail::EncodeU64(1)));
 }
 
 TEST_CASE("open: read-only open of a missing store is a clear error", "[store]") {
@@ -330,7 +360,7 @@ TEST_CASE("map: reaching max_map_size is an I/O error and the store stays usable
     return txn.PutRaw(util::Sha256Hex(big), big);
   });
   CHECK(s.code() == Code::kIOError);
-  CHECK_THAT(s.message(), Catch::Contains("put raw_packed/" + util::Sha256Hex(big)));
+  CHECK_THAT(s.message(), Catch::Contains("put raw_blobs/1 (sha256 " + util::Sha256Hex(big) + ")"));
   CHECK_THAT(s.message(), Catch::Contains("MDB_MAP_FULL"));
   CHECK(st->map_size() == o.max_map_size);
 

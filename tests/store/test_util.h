@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "store/schema.h"
 #include "store/store.h"
 
 namespace store_test {
@@ -67,6 +68,17 @@ inline std::unique_ptr<store::Store> OpenStore(const std::string& dir,
   return std::move(r).value();
 }
 
+// Runs `fn` in a read transaction and requires it found no corruption.
+template <class Fn>
+void InRead(store::Store& st, Fn&& fn) {
+  util::Status s = st.Read([&](store::ReadTxn& txn) {
+    fn(txn);
+    return txn.error();
+  });
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
 // Writes key -> value into the named database with plain LMDB calls.
 // REQUIRES: no Store is open on `dir` in this process.
 inline void PokeRaw(const std::string& dir, const char* db, std::string_view key,
@@ -74,7 +86,7 @@ inline void PokeRaw(const std::string& dir, const char* db, std::string_view key
   MDB_env* env = nullptr;
   REQUIRE(mdb_env_create(&env) == 0);
   std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
-  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, store::kDbCount) == 0);
   REQUIRE(mdb_env_open(env, dir.c_str(), MDB_NOTLS, 0600) == 0);
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
@@ -95,7 +107,7 @@ inline std::optional<std::string> PeekRaw(const std::string& dir, const char* db
   MDB_env* env = nullptr;
   REQUIRE(mdb_env_create(&env) == 0);
   std::unique_ptr<MDB_env, void (*)(MDB_env*)> owner(env, mdb_env_close);
-  REQUIRE(mdb_env_set_maxdbs(env, 16) == 0);
+  REQUIRE(mdb_env_set_maxdbs(env, store::kDbCount) == 0);
   REQUIRE(mdb_env_open(env, dir.c_str(), MDB_RDONLY | MDB_NOTLS, 0600) == 0);
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, MDB_RDONLY, &txn) == 0);

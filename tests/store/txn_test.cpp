@@ -11,6 +11,7 @@ namespace {
 
 using store_test::FullMessage;
 using store_test::FullTicket;
+using store_test::InRead;
 using store_test::OpenStore;
 using store_test::TempDir;
 using util::Code;
@@ -31,17 +32,6 @@ std::vector<std::uint64_t> PutMessages(store::Store& st, const std::vector<std::
   });
   REQUIRE(s.ok());
   return ids;
-}
-
-// Runs `fn` in a read transaction and requires it found no corruption.
-template <class Fn>
-void InRead(store::Store& st, Fn&& fn) {
-  Status s = st.Read([&](store::ReadTxn& txn) {
-    fn(txn);
-    return txn.error();
-  });
-  INFO(s.ToString());
-  REQUIRE(s.ok());
 }
 
 TEST_CASE("txn: every record type round-trips through the store", "[txn]") {
@@ -342,7 +332,7 @@ TEST_CASE("txn: tickets and messages iterate in id order past 255", "[txn]") {
   });
 }
 
-TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "[txn]") {
+TEST_CASE("txn: raw mail and text are stored packed, and damage reads as missing", "[txn]") {
   TempDir tmp;
   std::string mail = "From: a@b.example\r\nSubject: jam\r\n\r\n";
   for (int i = 0; i < 300; ++i) mail += "The printer jams on every page, again.\r\n";
@@ -359,8 +349,11 @@ TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "
                 return txn.PutMessage(m);
               }).ok());
   }
-  // On disk: a format byte, the size and an LZ4 block, much smaller than the mail.
-  const std::string on_disk = store_test::PeekRaw(tmp.store(), "raw_packed", digest).value_or("");
+  // On disk: the digest names a sequence number, which keys a format byte,
+  // the size and an LZ4 block, much smaller than the mail.
+  const std::string seq = store_test::PeekRaw(tmp.store(), "raw_index", digest).value_or("");
+  CHECK(store::detail::DecodeU64(seq) == 1u);
+  const std::string on_disk = store_test::PeekRaw(tmp.store(), "raw_blobs", seq).value_or("");
   REQUIRE(on_disk.size() > 1);
   CHECK(on_disk[0] == '\x01');
   CHECK(on_disk.size() < mail.size() / 4);
@@ -369,7 +362,7 @@ TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "
   // checksum); a cut body by its size.
   std::string flipped = on_disk;
   flipped[flipped.size() / 2] ^= 0x20;
-  store_test::PokeRaw(tmp.store(), "raw_packed", digest, flipped);
+  store_test::PokeRaw(tmp.store(), "raw_blobs", seq, flipped);
   store_test::PokeRaw(tmp.store(), "bodies", store::detail::EncodeU64(id),
                       on_disk.substr(0, on_disk.size() - 3));
   auto st = OpenStore(tmp.store());
@@ -380,7 +373,7 @@ TEST_CASE("txn: raw mail and text are stored packed; damage reads as missing", "
     return txn.error();
   });
   CHECK(s.code() == Code::kCorruption);
-  CHECK_THAT(s.message(), Catch::StartsWith("raw_packed/" + sha + ": "));
+  CHECK_THAT(s.message(), Catch::StartsWith("raw_blobs/1 (sha256 " + sha + "): "));
 }
 
 TEST_CASE("txn: a corrupt record reads as missing and is reported", "[txn]") {
