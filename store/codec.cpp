@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
+#include "store/detail/msgpack_writer.h"
 #include "store/schema.h"
 
 namespace store::detail {
@@ -22,11 +23,28 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string ToBytes(const json& j) {
-  std::string out;
-  json::to_msgpack(j, out);
-  return out;
-}
+// A record's map, written field by field; Finish() puts the field count in
+// front.
+class MapWriter {
+ public:
+  explicit MapWriter(std::uint64_t version) { Key("v").Uint(version); }
+  MsgpackWriter& Key(std::string_view k) {
+    ++fields_;
+    body_.Str(k);
+    return body_;
+  }
+  std::string Finish() {
+    MsgpackWriter head;
+    head.Map(fields_);
+    std::string out = head.Take();
+    out += body_.Take();
+    return out;
+  }
+
+ private:
+  MsgpackWriter body_;
+  std::size_t fields_ = 0;
+};
 
 // Reads optional fields of one decoded map; the first type mismatch is
 // remembered and turns the whole record into corruption.
@@ -173,42 +191,48 @@ std::string GuardEncode(Body&& body) {
 
 std::string EncodeMessage(const MessageRecord& r) {
   return GuardEncode([&] {
-    json att = json::array();
+    MapWriter m(kMessageVersion);
+    m.Key("id").Uint(r.id);
+    m.Key("a").Str(r.account);
+    m.Key("sk").Str(r.source_key);
+    m.Key("ch").Str(r.channel);
+    m.Key("mid").Str(r.message_id);
+    m.Key("fp").Str(r.fingerprint);
+    m.Key("tr").Bool(r.text_in_raw);
+    m.Key("irt").Str(r.in_reply_to);
+    m.Key("refs").StrList(r.references);
+    m.Key("rh").Str(r.raw_sha256);
+    m.Key("rz").Uint(r.raw_size);
+    m.Key("t").Uint(r.ticket_id);
+    m.Key("d").Uint(static_cast<std::uint8_t>(r.disposition));
+    m.Key("cl").Uint(r.classification);
+    m.Key("rn").Str(r.reason);
+    m.Key("pe").StrList(r.parse_errors);
+    m.Key("fn").Str(r.from_name);
+    m.Key("fa").Str(r.from_address);
+    m.Key("to").StrList(r.to);
+    m.Key("cc").StrList(r.cc);
+    m.Key("s").Str(r.subject);
+    m.Key("dt").Int(r.date);
+    m.Key("ra").Int(r.received_at);
+    MsgpackWriter& att = m.Key("att");
+    att.Array(r.attachments.size());
     for (const AttachmentRecord& a : r.attachments) {
-      att.push_back({{"f", a.filename},
-                     {"ct", a.content_type},
-                     {"z", a.size},
-                     {"h", a.sha256},
-                     {"ii", a.inline_image}});
+      att.Map(5);
+      att.Str("f");
+      att.Str(a.filename);
+      att.Str("ct");
+      att.Str(a.content_type);
+      att.Str("z");
+      att.Uint(a.size);
+      att.Str("h");
+      att.Str(a.sha256);
+      att.Str("ii");
+      att.Bool(a.inline_image);
     }
-    json j = {{"v", kMessageVersion},
-              {"id", r.id},
-              {"a", r.account},
-              {"sk", r.source_key},
-              {"ch", r.channel},
-              {"mid", r.message_id},
-              {"fp", r.fingerprint},
-              {"tr", r.text_in_raw},
-              {"irt", r.in_reply_to},
-              {"refs", r.references},
-              {"rh", r.raw_sha256},
-              {"rz", r.raw_size},
-              {"t", r.ticket_id},
-              {"d", static_cast<std::uint8_t>(r.disposition)},
-              {"cl", r.classification},
-              {"rn", r.reason},
-              {"pe", r.parse_errors},
-              {"fn", r.from_name},
-              {"fa", r.from_address},
-              {"to", r.to},
-              {"cc", r.cc},
-              {"s", r.subject},
-              {"dt", r.date},
-              {"ra", r.received_at},
-              {"att", std::move(att)},
-              {"o", r.outage_id},
-              {"fw", r.forwarder}};
-    return ToBytes(j);
+    m.Key("o").Uint(r.outage_id);
+    m.Key("fw").Str(r.forwarder);
+    return m.Finish();
   });
 }
 
@@ -272,14 +296,20 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
 
 std::string EncodeTicket(const TicketRecord& r) {
   return GuardEncode([&] {
-    json j = {{"v", kTicketVersion},    {"id", r.id},
-              {"a", r.account},         {"s", r.subject},
-              {"rn", r.requester_name}, {"ra", r.requester_address},
-              {"ca", r.created_at},     {"ua", r.updated_at},
-              {"m", r.message_ids},     {"st", r.status},
-              {"ch", r.channel},        {"o", r.outage_id},
-              {"fw", r.forwarder}};
-    return ToBytes(j);
+    MapWriter m(kTicketVersion);
+    m.Key("id").Uint(r.id);
+    m.Key("a").Str(r.account);
+    m.Key("s").Str(r.subject);
+    m.Key("rn").Str(r.requester_name);
+    m.Key("ra").Str(r.requester_address);
+    m.Key("ca").Int(r.created_at);
+    m.Key("ua").Int(r.updated_at);
+    m.Key("m").UintList(r.message_ids);
+    m.Key("st").Str(r.status);
+    m.Key("ch").Str(r.channel);
+    m.Key("o").Uint(r.outage_id);
+    m.Key("fw").Str(r.forwarder);
+    return m.Finish();
   });
 }
 
@@ -309,11 +339,11 @@ util::Result<TicketRecord> DecodeTicket(std::string_view bytes) {
 
 std::string EncodeCheckpoint(const Checkpoint& cp) {
   return GuardEncode([&] {
-    json j = {{"v", kCheckpointVersion},
-              {"uv", cp.uidvalidity},
-              {"lu", cp.last_uid},
-              {"ua", cp.updated_at}};
-    return ToBytes(j);
+    MapWriter m(kCheckpointVersion);
+    m.Key("uv").Uint(cp.uidvalidity);
+    m.Key("lu").Uint(cp.last_uid);
+    m.Key("ua").Int(cp.updated_at);
+    return m.Finish();
   });
 }
 
@@ -334,8 +364,11 @@ util::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
 
 std::string EncodeEvent(const Event& ev) {
   return GuardEncode([&] {
-    json j = {{"v", kEventVersion}, {"at", ev.at}, {"ty", ev.type}, {"d", ev.data_json}};
-    return ToBytes(j);
+    MapWriter m(kEventVersion);
+    m.Key("at").Int(ev.at);
+    m.Key("ty").Str(ev.type);
+    m.Key("d").Str(ev.data_json);
+    return m.Finish();
   });
 }
 
@@ -357,9 +390,15 @@ util::Result<Event> DecodeEvent(std::uint64_t seq, std::string_view bytes) {
 
 std::string EncodeOutage(const OutageRecord& r) {
   return GuardEncode([&] {
-    json j = {{"v", kOutageVersion}, {"id", r.id},          {"a", r.account}, {"st", r.start},
-              {"en", r.end},         {"da", r.detected_at}, {"c", r.cause},   {"r", r.recovered}};
-    return ToBytes(j);
+    MapWriter m(kOutageVersion);
+    m.Key("id").Uint(r.id);
+    m.Key("a").Str(r.account);
+    m.Key("st").Int(r.start);
+    m.Key("en").Int(r.end);
+    m.Key("da").Int(r.detected_at);
+    m.Key("c").Str(r.cause);
+    m.Key("r").Uint(r.recovered);
+    return m.Finish();
   });
 }
 
@@ -384,14 +423,20 @@ util::Result<OutageRecord> DecodeOutage(std::string_view bytes) {
 
 std::string EncodeIntakeLog(const IntakeLogRecord& r) {
   return GuardEncode([&] {
-    json j = {{"v", kIntakeLogVersion},   {"at", r.at},
-              {"a", r.account},           {"i", r.input},
-              {"de", r.decision},         {"rn", r.reason},
-              {"fw", r.forwarder},        {"of", r.original_from},
-              {"os", r.original_subject}, {"om", r.original_message_id},
-              {"od", r.original_date},    {"t", r.ticket_id},
-              {"m", r.message_id}};
-    return ToBytes(j);
+    MapWriter m(kIntakeLogVersion);
+    m.Key("at").Int(r.at);
+    m.Key("a").Str(r.account);
+    m.Key("i").Str(r.input);
+    m.Key("de").Str(r.decision);
+    m.Key("rn").Str(r.reason);
+    m.Key("fw").Str(r.forwarder);
+    m.Key("of").Str(r.original_from);
+    m.Key("os").Str(r.original_subject);
+    m.Key("om").Str(r.original_message_id);
+    m.Key("od").Int(r.original_date);
+    m.Key("t").Uint(r.ticket_id);
+    m.Key("m").Uint(r.message_id);
+    return m.Finish();
   });
 }
 

@@ -530,8 +530,11 @@ util::Status TxnImpl::AppendEvent(std::int64_t at, std::string_view type,
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   // The export promises one JSON object per line: refuse anything else now
   // rather than at export time, long after the writer is gone.
-  nlohmann::json parsed = nlohmann::json::parse(data_json, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded() || !parsed.is_object()) {
+  // accept() checks without building the document; valid JSON whose first
+  // token is '{' is an object.
+  const std::size_t first = data_json.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || data_json[first] != '{' ||
+      !nlohmann::json::accept(data_json)) {
     return Invalid("append event '" + std::string(type) + "': data is not a JSON object");
   }
   const std::uint64_t seq = Allocate(kMetaNextEventSeq);

@@ -294,7 +294,7 @@ TEST_CASE("txn: events iterate in order from a given seq", "[txn]") {
       }
     }
   });
-  for (const char* bad : {"", "[1]", "{\"unterminated\":", "42"}) {
+  for (const char* bad : {"", "[1]", "{\"unterminated\":", "42", "{}{}", " [] ", "\"{\"", "{} x"}) {
     INFO(bad);
     Status s = st->Write([&](store::WriteTxn& txn) { return txn.AppendEvent(0, "e", bad); });
     CHECK(s.code() == Code::kInvalidArgument);
