@@ -16,8 +16,9 @@
 namespace store::detail {
 
 // Handles of the named databases, opened once at Store::Open. A database
-// absent from an old store opened read-only has present == false and reads
-// as empty.
+// absent from an old store opened read-only, or an older schema's raw
+// database that this store never had, has present == false and reads as
+// empty.
 struct Dbis {
   std::array<MDB_dbi, kDbCount> dbi{};
   std::array<bool, kDbCount> present{};

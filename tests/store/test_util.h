@@ -79,7 +79,8 @@ void InRead(store::Store& st, Fn&& fn) {
   REQUIRE(s.ok());
 }
 
-// Writes key -> value into the named database with plain LMDB calls.
+// Writes key -> value into the named database (created if absent) with
+// plain LMDB calls.
 // REQUIRES: no Store is open on `dir` in this process.
 inline void PokeRaw(const std::string& dir, const char* db, std::string_view key,
                     std::string_view value) {
@@ -91,10 +92,13 @@ inline void PokeRaw(const std::string& dir, const char* db, std::string_view key
   MDB_txn* txn = nullptr;
   REQUIRE(mdb_txn_begin(env, nullptr, 0, &txn) == 0);
   MDB_dbi dbi = 0;
-  REQUIRE(mdb_dbi_open(txn, db, 0, &dbi) == 0);
+  // An older schema's database that this store never had is made.
+  int rc = mdb_dbi_open(txn, db, 0, &dbi);
+  if (rc == MDB_NOTFOUND) rc = mdb_dbi_open(txn, db, MDB_CREATE, &dbi);
+  REQUIRE(rc == 0);
   MDB_val k{key.size(), const_cast<char*>(key.data())};
   MDB_val v{value.size(), const_cast<char*>(value.data())};
-  int rc = mdb_put(txn, dbi, &k, &v, 0);
+  rc = mdb_put(txn, dbi, &k, &v, 0);
   if (rc != 0) mdb_txn_abort(txn);
   REQUIRE(rc == 0);
   REQUIRE(mdb_txn_commit(txn) == 0);
