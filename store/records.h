@@ -33,7 +33,9 @@ struct MessageRecord {
   std::string account;   // account name from the config
   // Where the message came from, unique per account:
   //   IMAP:   "imap:" FOLDER "/" UIDVALIDITY "/" UID
-  //   replay: "sha256:" HEX   (the same bytes replayed twice are the same message)
+  //   replay: "sha256:" HEX   (the same bytes replayed twice are the same message;
+  //           source_index holds it only for mail without a Message-ID, which
+  //           is found again by that: WriteTxn::SourceIndex)
   std::string source_key;
   std::string channel;     // "imap", "replay", "intake", "recovered_forward"
   std::string message_id;  // without angle brackets, may be empty

@@ -91,6 +91,12 @@ TEST_CASE("write: an aborted write leaves nothing and gives its ids back", "[sto
   CHECK(s.message() == "caller changed its mind");
   CHECK(doomed.ticket == 2);
   CHECK(doomed.message == 2);
+  // The aborted raw mail gave its sequence number back: the next is appended
+  // under it.
+  const std::string next = "Subject: kept\r\n\r\nbody";
+  REQUIRE(st->Write([&](store::WriteTxn& txn) {
+              return txn.PutRaw(util::Sha256Hex(next), next);
+            }).ok());
 
   REQUIRE(st->Read([&](store::ReadTxn& txn) {
               CHECK(txn.TicketCount() == 1);
@@ -99,6 +105,7 @@ TEST_CASE("write: an aborted write leaves nothing and gives its ids back", "[sto
               CHECK_FALSE(txn.GetMessage(doomed.message));
               CHECK(txn.FindByMessageId("m2").empty());
               CHECK_FALSE(txn.GetRaw(util::Sha256Hex(raw)));
+              CHECK(txn.GetRaw(util::Sha256Hex(next)) == next);
               CHECK_FALSE(txn.GetCheckpoint("support", "INBOX"));
               CHECK_FALSE(txn.GetAccount("support"));
               int events = 0;
@@ -413,6 +420,13 @@ TEST_CASE("map: readers on other threads run while the writer grows the map", "[
   CHECK(bad == 0);
   CHECK(reads > 0);
   CHECK(st->map_size() > o.initial_map_size);
+  // A rerun after growth appends its raw mail again under the same numbers.
+  InRead(*st, [&](store::ReadTxn& txn) {
+    for (int i = 0; i < 12; ++i) {
+      const std::string raw = store_test::Incompressible(256 << 10, i);
+      CHECK(txn.GetRaw(util::Sha256Hex(raw)) == raw);
+    }
+  });
 }
 
 }  // namespace
