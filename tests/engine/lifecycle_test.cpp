@@ -212,7 +212,7 @@ TEST_CASE("token lifecycle: expiring, outage, reauth, backfill of the whole gap"
 }
 
 TEST_CASE(
-    "a transient token-endpoint failure never opens an outage; invalid_client is its own cause",
+    "a transient token-endpoint failure never opens an outage, and invalid_client is its own cause",
     "[dovecot]") {
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
