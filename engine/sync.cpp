@@ -21,7 +21,8 @@ util::Status PostAction(imap::Session& session, const AccountConfig& a, std::uin
 // A run stopped between a commit and its moves (a crash, a dropped
 // connection, a failed MOVE) leaves stored mail in the folder below the
 // checkpoint, where no fetch sees it again: move it now. \Seen is not
-// caught up: it loses nothing, and finding unseen mail needs a SEARCH.
+// caught up: it loses nothing, and someone working in the mailbox may mark
+// mail unread on purpose, which a catch-up would undo at every pass.
 util::Status CatchUpMoves(store::Store& store, imap::Session& session, const AccountConfig& a,
                           const std::string& folder, const store::Checkpoint& cp) {
   if (a.post_action.rfind("move:", 0) != 0 || cp.last_uid == 0) return {};
