@@ -32,17 +32,13 @@ PackedBlob PackedBlob::Pack(std::string_view bytes) {
     // Reused per thread: a fresh LZ4 state (16 KB) and a zero-filled
     // output buffer would cost a memset of more than most messages.
     thread_local const std::unique_ptr<LZ4_stream_t, StreamFree> state(LZ4_createStream());
-    thread_local std::unique_ptr<char[]> scratch;
-    thread_local std::size_t scratch_size = 0;
+    thread_local std::unique_ptr<char[]> scratch;  // kKeptScratch bytes once made
     if (!state) return Plain(bytes);
     const auto bound = static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(bytes.size())));
     std::unique_ptr<char[]> once;  // a huge message's buffer is not kept
     char* out = nullptr;
     if (bound <= kKeptScratch) {
-      if (scratch_size < bound) {
-        scratch = std::make_unique_for_overwrite<char[]>(kKeptScratch);
-        scratch_size = kKeptScratch;
-      }
+      if (!scratch) scratch = std::make_unique_for_overwrite<char[]>(kKeptScratch);
       out = scratch.get();
     } else {
       once = std::make_unique_for_overwrite<char[]>(bound);

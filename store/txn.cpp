@@ -31,6 +31,15 @@ std::string PairLabel(std::string_view a, std::string_view b) {
   return s;
 }
 
+// A raw_blobs key for error messages, with the digest an operator looks up.
+std::string RawBlobLabel(std::uint64_t seq, std::string_view sha256_hex) {
+  std::string s = IdLabel(seq);
+  s += " (sha256 ";
+  s += sha256_hex;
+  s += ')';
+  return s;
+}
+
 std::uint64_t FirstIdOr0(std::string_view value) { return DecodeU64(value).value_or(0); }
 
 }  // namespace
@@ -253,7 +262,7 @@ std::optional<std::string> TxnImpl::GetRaw(std::string_view sha256_hex) {
                              Label(db, label) + ": not an 8-byte raw sequence number"));
       return std::nullopt;
     }
-    label = IdLabel(*seq) + " (sha256 " + label + ")";
+    label = RawBlobLabel(*seq, sha256_hex);
     if (!Get(db = Db::kRawBlobs, EncodeU64(*seq), label, v)) {
       if (read_error_.ok()) {
         ReadFailed(util::Error(util::Code::kCorruption,
@@ -504,7 +513,7 @@ util::Status TxnImpl::PutRaw(std::string_view sha256_hex, const PackedBlob& pack
   if (seq == 0) return write_error_;
   const std::string seq_key = EncodeU64(seq);
   if (util::Status s = Put(Db::kRawBlobs, seq_key, packed.stored(), Exists::kAppend,
-                           IdLabel(seq) + " (sha256 " + std::string(sha256_hex) + ")");
+                           RawBlobLabel(seq, sha256_hex));
       !s.ok()) {
     return s;
   }
