@@ -52,7 +52,7 @@ if [ "$BUILD_IT" = 1 ]; then
   [ -f "$BUILD/CMakeCache.txt" ] || cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
   cmake --build "$BUILD" --target deskmail bench_raw_fetch -j2 >/dev/null
 fi
-DESKMAIL=$BUILD/engine/deskmail RAW=$BUILD/bench/bench_raw_fetch
+DESKMAIL=$BUILD/cli/deskmail RAW=$BUILD/bench/bench_raw_fetch
 for b in "$DESKMAIL" "$RAW"; do [ -x "$b" ] || { echo "missing $b" >&2; exit 2; }; done
 
 WORK=$(mktemp -d /tmp/dm-bench-ingest.XXXXXX)

@@ -2,25 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
-#include "engine/oauth_source.h"
-#include "engine/subprocess.h"
+#include "oauth/source.h"
 #include "util/clock.h"
+#include "util/subprocess.h"
 
 namespace engine {
 
-recovery::HealthPolicy PolicyFor(const AccountConfig& a) {
+recovery::HealthPolicy PolicyFor(const config::AccountConfig& a) {
   recovery::HealthPolicy p;
   p.rolling = a.reauth_policy == "rolling";
   p.lifetime_days = a.refresh_token_lifetime_days;
   p.alert_days = a.alert_days;
-  p.uses_oauth = UsesOAuthRefresh(a);
+  p.uses_oauth = oauth::UsesOAuthRefresh(a);
   if (!a.client_secret_expires_at.empty()) {
     p.client_secret_expires_at = util::ParseRfc3339(a.client_secret_expires_at);
   }
   return p;
 }
 
-nlohmann::json AccountStatusJson(const AccountConfig& a, const recovery::AccountHealth& h,
+nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery::AccountHealth& h,
                                  std::int64_t now) {
   recovery::HealthPolicy p = PolicyFor(a);
   auto deadline = recovery::ReauthDeadline(h, p);
@@ -46,8 +46,9 @@ nlohmann::json AccountStatusJson(const AccountConfig& a, const recovery::Account
   return j;
 }
 
-void RaiseAlert(const Config& cfg, const AccountConfig& a, const recovery::AccountHealth& h,
-                const recovery::HealthPolicy& policy, std::int64_t now) {
+void RaiseAlert(const config::Config& cfg, const config::AccountConfig& a,
+                const recovery::AccountHealth& h, const recovery::HealthPolicy& policy,
+                std::int64_t now) {
   auto deadline = recovery::ReauthDeadline(h, policy);
   spdlog::warn("{}", recovery::AlertBanner(a.alert_days));
   if (deadline) {
@@ -64,7 +65,7 @@ void RaiseAlert(const Config& cfg, const AccountConfig& a, const recovery::Accou
   nlohmann::json j = AccountStatusJson(a, h, now);
   j["alert"] = recovery::AlertBanner(a.alert_days);
   std::string payload = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  auto r = RunShell(cfg.alert_command, payload, /*capture=*/false);
+  auto r = util::RunShell(cfg.alert_command, payload, /*capture=*/false);
   if (!r.ok()) {
     spdlog::error("alert_command: {}", r.status().message());
   } else if (r->exit_status != 0) {

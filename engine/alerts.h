@@ -7,21 +7,22 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/config.h"
+#include "config/config.h"
 #include "recovery/token_health.h"
 
 namespace engine {
 
-recovery::HealthPolicy PolicyFor(const AccountConfig& a);
+recovery::HealthPolicy PolicyFor(const config::AccountConfig& a);
 
 // One account's health as `deskmail accounts --json` and alert_command see it.
-nlohmann::json AccountStatusJson(const AccountConfig& a, const recovery::AccountHealth& h,
+nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery::AccountHealth& h,
                                  std::int64_t now);
 
 // Logs the banner and the account's deadline, and runs cfg.alert_command
 // (if set) with AccountStatusJson on stdin. Failures of the command are
 // logged, never fatal.
-void RaiseAlert(const Config& cfg, const AccountConfig& a, const recovery::AccountHealth& h,
-                const recovery::HealthPolicy& policy, std::int64_t now);
+void RaiseAlert(const config::Config& cfg, const config::AccountConfig& a,
+                const recovery::AccountHealth& h, const recovery::HealthPolicy& policy,
+                std::int64_t now);
 
 }  // namespace engine

@@ -90,7 +90,8 @@ CommitFn IntakeCommit(const recovery::IntakeOptions& intake) {
   };
 }
 
-recovery::IntakeOptions IntakeOptionsFor(const Config& cfg, const recovery::IngestOptions& ingest) {
+recovery::IntakeOptions IntakeOptionsFor(const config::Config& cfg,
+                                         const recovery::IngestOptions& ingest) {
   recovery::IntakeOptions o;
   o.ingest = ingest;
   o.allowed_forwarders = cfg.allowed_forwarders;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/config.h"
+#include "config/config.h"
 #include "recovery/ingest.h"
 #include "recovery/intake.h"
 #include "store/store.h"
@@ -44,7 +44,8 @@ CommitFn SupportCommit(const recovery::IngestOptions& ingest);
 // rejected / unauthorized-without-ticket = ignored). `input` names the log's source.
 CommitFn IntakeCommit(const recovery::IntakeOptions& intake);
 // The intake rules as the config sets them.
-recovery::IntakeOptions IntakeOptionsFor(const Config& cfg, const recovery::IngestOptions& ingest);
+recovery::IntakeOptions IntakeOptionsFor(const config::Config& cfg,
+                                         const recovery::IngestOptions& ingest);
 
 // Commits every prepared message (skipping those `skip` says) in one write
 // transaction, then runs `also` in it (a checkpoint, say). Outcomes come

@@ -8,9 +8,9 @@
 #include <thread>
 
 #include "engine/alerts.h"
-#include "engine/credentials.h"
-#include "engine/oauth_source.h"
 #include "imap/session.h"
+#include "oauth/credentials.h"
+#include "oauth/source.h"
 #include "recovery/outage.h"
 #include "recovery/token_health.h"
 
@@ -19,7 +19,7 @@ namespace {
 
 using util::Code;
 
-imap::Config ImapConfig(const AccountConfig& a, const PollerOptions& opts) {
+imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opts) {
   imap::Config c;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
@@ -66,7 +66,7 @@ struct SessionEnd {
 
 class AccountWorker {
  public:
-  AccountWorker(store::Store& store, const Config& cfg, const AccountConfig& a,
+  AccountWorker(store::Store& store, const config::Config& cfg, const config::AccountConfig& a,
                 const recovery::IngestOptions& ingest, const PollerOptions& opts,
                 const util::Clock& clock)
       : store_(store),
@@ -75,7 +75,7 @@ class AccountWorker {
         commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
         opts_(opts),
         clock_(clock),
-        oauth_(UsesOAuthRefresh(a)),
+        oauth_(oauth::UsesOAuthRefresh(a)),
         rng_(std::random_device{}()) {}
 
   AccountResult Run(std::stop_token stop) {
@@ -144,7 +144,7 @@ class AccountWorker {
 
   util::Status MakeCredentials() {
     if (!oauth_) {
-      auto c = MakeCredentialSource(a_);
+      auto c = oauth::MakeCredentialSource(a_);
       if (!c.ok()) return c.status();
       creds_ = std::move(c).value();
       return {};
@@ -156,7 +156,8 @@ class AccountWorker {
                              "refresh) or access_token_command / access_token_file");
     }
     if (!opts_.secrets) return util::Error(Code::kInternal, "no secret box for OAuth accounts");
-    creds_ = std::make_unique<OAuthCredentialSource>(a_, store_, opts_.secrets, clock_, opts_.http);
+    creds_ = std::make_unique<oauth::OAuthCredentialSource>(a_, store_, opts_.secrets, clock_,
+                                                            opts_.http);
     return {};
   }
 
@@ -331,13 +332,13 @@ class AccountWorker {
   }
 
   store::Store& store_;
-  const Config& cfg_;
-  const AccountConfig& a_;
+  const config::Config& cfg_;
+  const config::AccountConfig& a_;
   const CommitFn commit_;  // support mail, or the intake rules for role = "intake"
   const PollerOptions& opts_;
   const util::Clock& clock_;
   const bool oauth_;
-  std::unique_ptr<CredentialSource> creds_;
+  std::unique_ptr<oauth::CredentialSource> creds_;
   std::mt19937_64 rng_;
   AccountResult result_;
 };
@@ -353,7 +354,7 @@ std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds min,
   return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
 }
 
-std::map<std::string, AccountResult> RunPoller(store::Store& store, const Config& cfg,
+std::map<std::string, AccountResult> RunPoller(store::Store& store, const config::Config& cfg,
                                                const recovery::IngestOptions& ingest,
                                                const PollerOptions& opts, const util::Clock& clock,
                                                std::stop_token stop) {

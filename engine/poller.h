@@ -16,9 +16,9 @@
 #include <stop_token>
 #include <string>
 
-#include "engine/config.h"
-#include "engine/oauth_client.h"
+#include "config/config.h"
 #include "engine/sync.h"
+#include "oauth/client.h"
 #include "recovery/ingest.h"
 #include "store/secret_box.h"
 #include "store/store.h"
@@ -39,7 +39,7 @@ struct PollerOptions {
   std::chrono::seconds outage_check{10};  // how often a stopped account looks for a reauth
   std::shared_ptr<const store::SecretBox> secrets;  // required for OAuth accounts
   recovery::IntakeOptions intake;  // for role = "intake" accounts: the forwarded-mail rules
-  HttpOptions http;
+  oauth::HttpOptions http;
 };
 
 struct AccountResult {
@@ -51,7 +51,7 @@ struct AccountResult {
 
 // Runs until `stop` is requested (or, with opts.once, after one pass).
 // Returns per-account results of the last pass.
-std::map<std::string, AccountResult> RunPoller(store::Store& store, const Config& cfg,
+std::map<std::string, AccountResult> RunPoller(store::Store& store, const config::Config& cfg,
                                                const recovery::IngestOptions& ingest,
                                                const PollerOptions& opts, const util::Clock& clock,
                                                std::stop_token stop);

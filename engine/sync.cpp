@@ -12,7 +12,7 @@ namespace {
 
 using Kind = recovery::Outcome::Kind;
 
-util::Status PostAction(imap::Session& session, const AccountConfig& a, std::uint32_t uid) {
+util::Status PostAction(imap::Session& session, const config::AccountConfig& a, std::uint32_t uid) {
   if (a.post_action == "seen") return session.MarkSeen(uid);
   if (a.post_action.rfind("move:", 0) == 0) return session.Move(uid, a.post_action.substr(5));
   return {};
@@ -23,8 +23,9 @@ util::Status PostAction(imap::Session& session, const AccountConfig& a, std::uin
 // checkpoint, where no fetch sees it again: move it now. \Seen is not
 // caught up: it loses nothing, and someone working in the mailbox may mark
 // mail unread on purpose, which a catch-up would undo at every pass.
-util::Status CatchUpMoves(store::Store& store, imap::Session& session, const AccountConfig& a,
-                          const std::string& folder, const store::Checkpoint& cp) {
+util::Status CatchUpMoves(store::Store& store, imap::Session& session,
+                          const config::AccountConfig& a, const std::string& folder,
+                          const store::Checkpoint& cp) {
   if (a.post_action.rfind("move:", 0) != 0 || cp.last_uid == 0) return {};
   auto listed = session.ListFrom(1);
   if (!listed.ok()) return listed.status();
@@ -55,7 +56,7 @@ std::string ImapSourceKey(const std::string& folder, std::uint32_t uidvalidity, 
 }
 
 util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
-                                   const AccountConfig& account, const std::string& folder,
+                                   const config::AccountConfig& account, const std::string& folder,
                                    const CommitFn& commit_one, const SyncOptions& opts,
                                    const util::Clock& clock, std::stop_token stop) {
   SyncStats stats;

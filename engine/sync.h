@@ -8,8 +8,8 @@
 #include <stop_token>
 #include <string>
 
+#include "config/config.h"
 #include "engine/batch.h"
-#include "engine/config.h"
 #include "imap/session.h"
 #include "recovery/ingest.h"
 #include "store/store.h"
@@ -32,7 +32,7 @@ struct SyncStats : IngestCounts {
 // account's post_action on each message after its commit. Returns the
 // first error; what was committed before it stays committed.
 util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
-                                   const AccountConfig& account, const std::string& folder,
+                                   const config::AccountConfig& account, const std::string& folder,
                                    const CommitFn& commit, const SyncOptions& opts,
                                    const util::Clock& clock, std::stop_token stop = {});
 

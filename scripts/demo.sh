@@ -11,7 +11,7 @@ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$BUILD" -j "$(nproc)" --target deskmail
 
 rm -rf "$DATA"
-DM=("$BUILD/engine/deskmail" --data-dir "$DATA")
+DM=("$BUILD/cli/deskmail" --data-dir "$DATA")
 echo "== replaying fixtures/support-inbox (some inputs are broken on purpose: expect warnings)"
 # Exit status 1 means some inputs were unreadable or unprocessable: the
 # fixture has those on purpose, so the demo goes on.

@@ -1,7 +1,7 @@
 // The bundled support inbox through the whole pipeline, checked against
 // fixtures/expected/support-inbox.json (written by hand with the fixtures).
 #include "engine/replay.h"
-#include "engine/views.h"
+#include "cli/views.h"
 #include "tests/support/temp_store.h"
 #include "util/sha256.h"
 
@@ -75,7 +75,7 @@ TEST_CASE("the support inbox replays to the expected tickets") {
                   store::MessageRecord m = *txn.GetMessage(head.id);
                   // The store keeps no copy of text that is the raw message's own.
                   if (m.text_in_raw) CHECK(m.body_text.empty());
-                  auto text = engine::MessageText(txn, m);
+                  auto text = cli::MessageText(txn, m);
                   REQUIRE(text.ok());
                   m.body_text = *text;
                   by_file[head.raw_sha256] = m;
@@ -98,8 +98,7 @@ TEST_CASE("the support inbox replays to the expected tickets") {
     }
     REQUIRE(it != by_file.end());
     const store::MessageRecord& m = it->second;
-    CHECK(std::string(engine::DispositionName(m.disposition)) ==
-          e["disposition"].get<std::string>());
+    CHECK(std::string(cli::DispositionName(m.disposition)) == e["disposition"].get<std::string>());
     if (e["thread"].is_string()) {
       REQUIRE(m.ticket_id != 0);
       auto [pos, fresh] = label_to_ticket.emplace(e["thread"].get<std::string>(), m.ticket_id);

@@ -3,9 +3,9 @@
 // at start for CN=localhost, SAN DNS:localhost, IP:127.0.0.1, IP:::1).
 //
 //   test_support::IdpServer idp;                // listening when constructed
-//   engine::OAuthEndpoints ep{idp.token_url(), idp.device_code_url(), idp.ca_file()};
+//   oauth::OAuthEndpoints ep{idp.token_url(), idp.device_code_url(), idp.ca_file()};
 //   idp.SetValidRefreshToken("support@example.com", "rt-1");
-//   auto r = engine::RefreshToken(ep, idp.client_id(), "", "rt-1", "scope");
+//   auto r = oauth::RefreshToken(ep, idp.client_id(), "", "rt-1", "scope");
 //   // r->refresh_token is a new token; "rt-1" is no longer accepted.
 //
 // Behaviour of POST /token and POST /devicecode:

@@ -1,0 +1,234 @@
+// deskmail accounts | reauth: token health for operators, and the device
+// authorization grant that renews an account's consent.
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "cli/cli.h"
+#include "cli/views.h"
+#include "engine/alerts.h"
+#include "oauth/source.h"
+#include "recovery/outage.h"
+#include "recovery/token_health.h"
+
+namespace cli {
+namespace {
+
+struct AccountView {
+  const config::AccountConfig* cfg;
+  recovery::AccountHealth health;
+  std::vector<store::OutageRecord> outages;
+};
+
+util::Result<std::vector<AccountView>> LoadViews(const Context& ctx, store::Store* st) {
+  std::vector<AccountView> views;
+  for (const auto& a : ctx.config.accounts) views.push_back({&a, {}, {}});
+  if (st == nullptr) return views;
+  util::Status s = st->Read([&](store::ReadTxn& txn) {
+    for (auto& v : views) v.health = recovery::LoadHealth(txn, v.cfg->name);
+    txn.ForEachOutage([&](const store::OutageRecord& o) {
+      for (auto& v : views) {
+        if (v.cfg->name == o.account) v.outages.push_back(o);
+      }
+      return true;
+    });
+    return util::Status{};
+  });
+  if (!s.ok()) return s;
+  return views;
+}
+
+nlohmann::json OutageJson(const store::OutageRecord& o) {
+  return {
+      {"id", o.id},
+      {"start", util::FormatRfc3339(o.start)},
+      {"end", o.end == 0 ? nlohmann::json(nullptr) : nlohmann::json(util::FormatRfc3339(o.end))},
+      {"cause", o.cause},
+      {"recovered", o.recovered}};
+}
+
+recovery::TokenState StateOf(const AccountView& v, std::int64_t now) {
+  return recovery::StateAt(v.health, engine::PolicyFor(*v.cfg), now);
+}
+
+}  // namespace
+
+int CmdAccounts(const Context& ctx, bool json) {
+  if (ctx.config.accounts.empty()) {
+    PrintError("accounts: no [[account]] in " +
+               (ctx.config.path.empty() ? "the config" : ctx.config.path));
+    return kExitUsage;
+  }
+  std::unique_ptr<store::Store> st;
+  if (std::filesystem::exists(std::filesystem::path(ctx.data_dir) / "data.mdb")) {
+    st = ctx.OpenStore(/*read_only=*/true);
+    if (!st) return kExitFailure;
+  }
+  auto views = LoadViews(ctx, st.get());
+  if (!views.ok()) {
+    PrintError(ctx.data_dir + ": " + views.status().ToString());
+    return kExitFailure;
+  }
+  const std::int64_t now = ctx.clock.NowSeconds();
+  // The banner names the smallest alert window among the expiring accounts.
+  std::optional<int> banner_days;
+  for (const auto& v : *views) {
+    if (StateOf(v, now) == recovery::TokenState::kExpiring) {
+      banner_days = std::min(banner_days.value_or(v.cfg->alert_days), v.cfg->alert_days);
+    }
+  }
+  if (json) {
+    nlohmann::json out = {
+        {"alert", banner_days ? nlohmann::json(recovery::AlertBanner(*banner_days))
+                              : nlohmann::json(nullptr)},
+        {"now", util::FormatRfc3339(now)},
+        {"accounts", nlohmann::json::array()}};
+    for (const auto& v : *views) {
+      nlohmann::json j = engine::AccountStatusJson(*v.cfg, v.health, now);
+      j["outages"] = nlohmann::json::array();
+      for (const auto& o : v.outages) j["outages"].push_back(OutageJson(o));
+      out["accounts"].push_back(std::move(j));
+    }
+    std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+    return kExitOk;
+  }
+  if (banner_days) std::printf("%s\n\n", recovery::AlertBanner(*banner_days).c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& v : *views) {
+    recovery::HealthPolicy p = engine::PolicyFor(*v.cfg);
+    auto deadline = recovery::ReauthDeadline(v.health, p);
+    auto days = recovery::DaysLeft(v.health, p, now);
+    std::string outages;
+    for (const auto& o : v.outages) {
+      outages += (outages.empty() ? "#" : ", #") + std::to_string(o.id) +
+                 (o.end == 0 ? " open since " + FormatDate(o.start)
+                             : " recovered " + std::to_string(o.recovered));
+    }
+    rows.push_back({v.cfg->name, recovery::TokenStateName(StateOf(v, now)),
+                    deadline ? FormatDate(*deadline) : "-", days ? std::to_string(*days) : "-",
+                    FormatDate(v.health.last_sync), outages.empty() ? "-" : outages});
+  }
+  std::fputs(
+      RenderTable({"ACCOUNT", "STATE", "REAUTH BY", "DAYS", "LAST SYNC", "OUTAGES"}, rows, 140)
+          .c_str(),
+      stdout);
+  for (const auto& v : *views) {
+    if (!v.health.last_error.empty()) {
+      std::printf("%s: %s\n", v.cfg->name.c_str(), v.health.last_error.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+namespace {
+
+int ReauthOne(const Context& ctx, store::Store& st, std::shared_ptr<const store::SecretBox> box,
+              const config::AccountConfig& a) {
+  if (!oauth::UsesOAuthRefresh(a) || a.client_id.empty()) {
+    PrintError("reauth: account " + a.name + " does not use OAuth refresh (auth = \"" + a.auth +
+               "\", client_id " + (a.client_id.empty() ? "unset" : "set") + ")");
+    return kExitUsage;
+  }
+  std::printf("== %s (%s)\n", a.name.c_str(), a.address.c_str());
+  std::fflush(stdout);
+  oauth::DeviceFlowResult r = oauth::RunDeviceFlow(
+      oauth::EndpointsFor(a), a.client_id, oauth::ClientSecretFor(a), oauth::ScopeFor(a),
+      [&](const oauth::DeviceCode& code) {
+        std::printf("To sign in, open %s and enter the code %s\n", code.verification_uri.c_str(),
+                    code.user_code.c_str());
+        std::printf("(waiting for the sign-in; the code is valid for %lld minutes)\n",
+                    static_cast<long long>(code.expires_in / 60));
+        std::fflush(stdout);
+      },
+      [](std::chrono::seconds d) { std::this_thread::sleep_for(d); }, oauth::HttpOptions{});
+  if (!r.ok) {
+    PrintError("reauth " + a.name + ": " + r.error);
+    return kExitFailure;
+  }
+  const std::int64_t now = ctx.clock.NowSeconds();
+  std::uint64_t closed = 0;
+  util::Status ws = st.Write([&](store::WriteTxn& txn) -> util::Status {
+    if (r.tokens->refresh_token.empty()) {
+      return util::Error(util::Code::kProtocol,
+                         "the identity provider returned no refresh token "
+                         "(is offline_access in the scope?)");
+    }
+    if (auto s = oauth::StoreRefreshToken(txn, *box, a.name, r.tokens->refresh_token); !s.ok())
+      return s;
+    recovery::AccountHealth h = recovery::LoadHealth(txn, a.name);
+    h.last_interactive_auth = now;
+    h.last_rotation = now;
+    h.last_alert_day = -1;
+    if (auto s = recovery::SaveHealth(txn, a.name, h); !s.ok()) return s;
+    auto c = recovery::CloseOutage(txn, a.name, now);
+    if (!c.ok()) return c.status();
+    closed = *c;
+    nlohmann::json ev = {{"account", a.name}};
+    return txn.AppendEvent(now, "account.reauthenticated", ev.dump());
+  });
+  if (!ws.ok()) {
+    PrintError("reauth " + a.name + ": " + ws.ToString());
+    return kExitFailure;
+  }
+  std::printf(
+      "%s: reauthenticated; the next deadline is %s.\n", a.name.c_str(),
+      util::FormatRfc3339(now + std::int64_t{a.refresh_token_lifetime_days} * 86400).c_str());
+  if (closed != 0) {
+    std::printf("%s: outage #%llu closed; the next sync backfills every message of the gap.\n",
+                a.name.c_str(), static_cast<unsigned long long>(closed));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int CmdReauth(const Context& ctx, const std::string& account, bool expiring) {
+  if (account.empty() == !expiring) {
+    PrintError("reauth: name one ACCOUNT, or give --expiring");
+    return kExitUsage;
+  }
+  std::vector<const config::AccountConfig*> todo;
+  if (!expiring) {
+    const config::AccountConfig* a = ctx.config.FindAccount(account);
+    if (a == nullptr) {
+      PrintError("reauth: no account \"" + account + "\" in " +
+                 (ctx.config.path.empty() ? "the config" : ctx.config.path));
+      return kExitUsage;
+    }
+    todo.push_back(a);
+  }
+  auto st = ctx.OpenStore(/*read_only=*/false);
+  if (!st) return kExitFailure;
+  auto box = store::SecretBox::Load(ctx.data_dir);
+  if (!box.ok()) {
+    PrintError(box.status().ToString());
+    return kExitFailure;
+  }
+  auto shared_box = std::make_shared<const store::SecretBox>(std::move(box).value());
+  if (expiring) {
+    auto views = LoadViews(ctx, st.get());
+    if (!views.ok()) {
+      PrintError(views.status().ToString());
+      return kExitFailure;
+    }
+    const std::int64_t now = ctx.clock.NowSeconds();
+    for (const auto& v : *views) {
+      auto state = StateOf(v, now);
+      if (state == recovery::TokenState::kExpiring || state == recovery::TokenState::kExpired) {
+        todo.push_back(v.cfg);
+      }
+    }
+    if (todo.empty()) {
+      std::printf("no account is expiring or expired\n");
+      return kExitOk;
+    }
+  }
+  int rc = kExitOk;
+  for (const config::AccountConfig* a : todo) {
+    int r = ReauthOne(ctx, *st, shared_box, *a);
+    if (r != kExitOk) rc = r;
+  }
+  return rc;
+}
+
+}  // namespace cli

@@ -1,0 +1,86 @@
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <thread>
+
+#include "cli/cli.h"
+#include "engine/poller.h"
+#include "oauth/source.h"
+
+namespace cli {
+namespace {
+
+// Turns SIGINT/SIGTERM into a stop request. The signals are blocked in
+// every thread (set before any is started) and taken here with sigtimedwait.
+class SignalStopper {
+ public:
+  explicit SignalStopper(std::stop_source& source) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    thread_ = std::jthread([this, &source](std::stop_token self) {
+      timespec tick{0, 200'000'000};
+      while (!self.stop_requested()) {
+        int sig = sigtimedwait(&set_, nullptr, &tick);
+        if (sig == SIGINT || sig == SIGTERM) {
+          spdlog::info("signal {}: finishing the current batch and stopping", sig);
+          source.request_stop();
+          return;
+        }
+      }
+    });
+  }
+
+ private:
+  sigset_t set_;
+  std::jthread thread_;
+};
+
+}  // namespace
+
+int CmdRun(const Context& ctx, const RunArgs& args) {
+  if (ctx.config.accounts.empty()) {
+    PrintError("run: no [[account]] in " +
+               (ctx.config.path.empty() ? "the config" : ctx.config.path));
+    return kExitUsage;
+  }
+  auto store = ctx.OpenStore(/*read_only=*/false);
+  if (!store) return kExitFailure;
+  engine::PollerOptions opts;
+  opts.once = args.once;
+  opts.intake = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
+  bool any_oauth = false;
+  for (const auto& a : ctx.config.accounts) any_oauth = any_oauth || oauth::UsesOAuthRefresh(a);
+  if (any_oauth) {
+    auto box = store::SecretBox::Load(ctx.data_dir);
+    if (!box.ok()) {
+      PrintError(box.status().ToString());
+      return kExitFailure;
+    }
+    opts.secrets = std::make_shared<const store::SecretBox>(std::move(box).value());
+  }
+
+  std::stop_source stop;
+  SignalStopper stopper(stop);
+  auto results = RunPoller(*store, ctx.config, ctx.ingest, opts, ctx.clock, stop.get_token());
+  int rc = kExitOk;
+  for (const auto& [name, r] : results) {
+    if (!r.ok) {
+      rc = kExitFailure;
+      PrintError("run: account " + name + ": " + r.last_error.ToString());
+    } else if (args.once) {
+      std::printf(
+          "%s: %llu fetched, %llu new tickets, %llu threaded, %llu ignored, %llu unprocessable\n",
+          name.c_str(), static_cast<unsigned long long>(r.totals.fetched),
+          static_cast<unsigned long long>(r.totals.new_tickets),
+          static_cast<unsigned long long>(r.totals.threaded),
+          static_cast<unsigned long long>(r.totals.ignored),
+          static_cast<unsigned long long>(r.totals.unprocessable));
+    }
+  }
+  return rc;
+}
+
+}  // namespace cli

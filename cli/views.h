@@ -1,0 +1,46 @@
+// How records look to operators: JSON for tools, aligned tables for people.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "mime/forward.h"
+#include "mime/message.h"
+#include "store/records.h"
+#include "store/store.h"
+#include "util/result.h"
+
+namespace cli {
+
+// `deskmail inspect --json`: the contract in ARCHITECTURE.md.
+// Its "forwarded" key is ForwardedJson of mime::UnwrapForward, or null.
+nlohmann::json MessageJson(const mime::Message& m);
+nlohmann::json ForwardedJson(const mime::Forwarded& f);
+nlohmann::json TicketJson(const store::TicketRecord& t);
+nlohmann::json MessageRecordJson(const store::MessageRecord& m, bool with_body);
+const char* DispositionName(store::Disposition d);
+
+// The message's text: body_text, or, when the text is the raw message's own
+// (text_in_raw), what mime::Parse reads from the raw message again. An error
+// when that raw message is missing, damaged or no longer parses.
+util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m);
+
+// Terminal columns a UTF-8 string takes (East Asian wide characters count 2).
+std::size_t DisplayWidth(std::string_view utf8);
+// Cut to at most `width` columns, with "…" when cut; pads with spaces to `width`.
+std::string FitColumn(std::string_view utf8, std::size_t width);
+
+// A table with a header row; columns sized to content, the last one may be cut
+// to fit `max_width`.
+std::string RenderTable(const std::vector<std::string>& header,
+                        const std::vector<std::vector<std::string>>& rows,
+                        std::size_t max_width = 120);
+
+// "#123". (Built by append: GCC 12 -O3 raises a false -Wrestrict on
+// "literal" + std::string&&, PR 105329.)
+std::string TicketLabel(std::uint64_t id);
+
+std::string FormatDate(std::int64_t unix_seconds);  // "2026-11-03 14:02" UTC, "-" for 0
+
+}  // namespace cli

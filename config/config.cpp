@@ -1,0 +1,247 @@
+#include "config/config.h"
+
+#include "util/clock.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+// parse_result instead of exceptions: errors are values here. Debian's
+// compiled toml++ is built with exceptions, so this file uses the header-only
+// build of the same version (no ABI mix: only this file includes toml++).
+#undef TOML_HEADER_ONLY
+#undef TOML_SHARED_LIB
+#define TOML_HEADER_ONLY 1
+#define TOML_EXCEPTIONS 0
+#include <toml++/toml.h>
+
+namespace config {
+namespace {
+
+using util::Code;
+
+// Reads typed keys out of one TOML table and remembers which keys it knew,
+// so the rest can be reported as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table& t, std::string where, std::vector<std::string>& errors)
+      : t_(t), where_(std::move(where)), errors_(errors) {}
+
+  void Str(const char* key, std::string& out) {
+    known_.insert(key);
+    if (auto* n = t_.get(key)) {
+      if (auto v = n->value<std::string>()) {
+        out = *v;
+      } else {
+        Bad(key, "a string", *n);
+      }
+    }
+  }
+  void Int(const char* key, int& out, std::int64_t lo, std::int64_t hi) {
+    known_.insert(key);
+    if (auto* n = t_.get(key)) {
+      auto v = n->value<std::int64_t>();
+      if (!v || *v < lo || *v > hi) {
+        Bad(key, "an integer from " + std::to_string(lo) + " to " + std::to_string(hi), *n);
+      } else {
+        out = static_cast<int>(*v);
+      }
+    }
+  }
+  void Bool(const char* key, bool& out) {
+    known_.insert(key);
+    if (auto* n = t_.get(key)) {
+      if (auto v = n->value<bool>()) {
+        out = *v;
+      } else {
+        Bad(key, "true or false", *n);
+      }
+    }
+  }
+  void StrList(const char* key, std::vector<std::string>& out) {
+    known_.insert(key);
+    auto* n = t_.get(key);
+    if (n == nullptr) return;
+    auto* arr = n->as_array();
+    if (arr == nullptr) return Bad(key, "a list of strings", *n);
+    out.clear();
+    for (auto& el : *arr) {
+      auto v = el.value<std::string>();
+      if (!v) return Bad(key, "a list of strings", *n);
+      out.push_back(*v);
+    }
+  }
+  void OneOf(const char* key, const std::string& value,
+             std::initializer_list<const char*> allowed) {
+    for (const char* a : allowed) {
+      if (value == a) return;
+    }
+    std::string list;
+    for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+    errors_.push_back(where_ + key + " = \"" + value + "\": must be one of " + list);
+  }
+  void Known(const char* key) { known_.insert(key); }
+  void ReportUnknown(std::vector<std::string>& warnings) const {
+    for (auto& [k, v] : t_) {
+      if (!known_.count(std::string(k.str()))) {
+        warnings.push_back(where_ + std::string(k.str()) + ": unknown key, ignored");
+      }
+    }
+  }
+  const std::string& where() const { return where_; }
+
+ private:
+  void Bad(const char* key, const std::string& want, const toml::node& n) {
+    std::ostringstream os;
+    os << where_ << key << " (line " << n.source().begin.line << "): expected " << want;
+    errors_.push_back(os.str());
+  }
+
+  const toml::table& t_;
+  std::string where_;
+  std::vector<std::string>& errors_;
+  std::set<std::string> known_;
+};
+
+void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
+                 std::vector<std::string>& errors, std::vector<std::string>& warnings) {
+  TableReader r(t, "account[" + std::to_string(index) + "].", errors);
+  r.Str("name", a.name);
+  r.Str("address", a.address);
+  r.Str("role", a.role);
+  r.Str("host", a.host);
+  r.Int("port", a.port, 1, 65535);
+  r.Str("tls", a.tls);
+  r.Str("ca_file", a.ca_file);
+  r.Bool("tls_verify", a.tls_verify);
+  r.Str("username", a.username);
+  r.Str("auth", a.auth);
+  r.Str("provider", a.provider);
+  r.Str("tenant", a.tenant);
+  r.Str("client_id", a.client_id);
+  r.Str("token_endpoint", a.token_endpoint);
+  r.Str("device_code_endpoint", a.device_code_endpoint);
+  r.Str("authorize_endpoint", a.authorize_endpoint);
+  r.Str("client_secret_env", a.client_secret_env);
+  r.Str("oauth_ca_file", a.oauth_ca_file);
+  r.Str("access_token_command", a.access_token_command);
+  r.Str("access_token_file", a.access_token_file);
+  r.Str("password_env", a.password_env);
+  r.Str("password_file", a.password_file);
+  r.StrList("folders", a.folders);
+  r.Int("poll_interval_s", a.poll_interval_s, 1, 86400);
+  r.Int("fetch_batch_max_count", a.fetch_batch_max_count, 1, 100000);
+  r.Int("fetch_batch_max_bytes", a.fetch_batch_max_bytes, 1024, 1 << 30);
+  r.Str("post_action", a.post_action);
+  r.Str("reauth_policy", a.reauth_policy);
+  r.Int("refresh_token_lifetime_days", a.refresh_token_lifetime_days, 1, 3650);
+  r.Int("alert_days", a.alert_days, 0, 365);
+  r.Str("client_secret_expires_at", a.client_secret_expires_at);
+  r.ReportUnknown(warnings);
+
+  if (a.name.empty()) errors.push_back(r.where() + "name: required");
+  if (a.username.empty()) a.username = a.address;
+  r.OneOf("role", a.role, {"support", "intake"});
+  r.OneOf("tls", a.tls, {"implicit", "starttls"});
+  r.OneOf("auth", a.auth, {"xoauth2", "password"});
+  r.OneOf("provider", a.provider, {"microsoft", "google", "custom"});
+  r.OneOf("reauth_policy", a.reauth_policy, {"fixed", "rolling"});
+  if (a.post_action != "none" && a.post_action != "seen" &&
+      !(a.post_action.rfind("move:", 0) == 0 && a.post_action.size() > 5)) {
+    errors.push_back(r.where() + "post_action = \"" + a.post_action +
+                     "\": must be none, seen or move:FOLDER");
+  }
+  if (!a.client_secret_expires_at.empty() && !util::ParseRfc3339(a.client_secret_expires_at)) {
+    errors.push_back(r.where() + "client_secret_expires_at = \"" + a.client_secret_expires_at +
+                     "\": not an RFC 3339 time");
+  }
+  if (a.folders.empty()) errors.push_back(r.where() + "folders: must name at least one folder");
+  if (a.auth == "password" && a.password_env.empty() && a.password_file.empty()) {
+    errors.push_back(r.where() + "auth = \"password\" needs password_env or password_file");
+  }
+}
+
+}  // namespace
+
+const AccountConfig* Config::FindAccount(const std::string& name) const {
+  for (const auto& a : accounts) {
+    if (a.name == name) return &a;
+  }
+  return nullptr;
+}
+
+util::Result<Config> ParseConfig(const std::string& toml_text, const std::string& path) {
+  toml::parse_result parsed = toml::parse(toml_text, path);
+  if (!parsed) {
+    const auto& err = parsed.error();
+    std::ostringstream os;
+    os << path << ":" << err.source().begin.line << ": " << err.description();
+    return util::Error(Code::kInvalidArgument, os.str());
+  }
+  const toml::table& root = parsed.table();
+  Config cfg;
+  cfg.path = path;
+  std::vector<std::string> errors;
+
+  TableReader top(root, "", errors);
+  top.Str("data_dir", cfg.data_dir);
+  top.Str("ticket_tag", cfg.ticket_tag);
+  top.Str("log_level", cfg.log_level);
+  top.Str("alert_command", cfg.alert_command);
+  top.Int("expired_retry_hours", cfg.expired_retry_hours, 1, 24 * 365);
+  top.Known("admin");
+  top.Known("intake");
+  top.Known("account");
+  top.ReportUnknown(cfg.warnings);
+  top.OneOf("log_level", cfg.log_level, {"trace", "debug", "info", "warn", "error", "off"});
+
+  if (auto* admin = root["admin"].as_table()) {
+    TableReader r(*admin, "admin.", errors);
+    r.Str("bind", cfg.admin_bind);
+    r.Int("port", cfg.admin_port, 0, 65535);
+    r.ReportUnknown(cfg.warnings);
+  }
+  if (auto* intake = root["intake"].as_table()) {
+    TableReader r(*intake, "intake.", errors);
+    r.StrList("allowed_forwarders", cfg.allowed_forwarders);
+    r.Int("forward_max_age_days", cfg.forward_max_age_days, 0, 3650);
+    r.ReportUnknown(cfg.warnings);
+  }
+  if (auto* node = root.get("account")) {
+    auto* arr = node->as_array();
+    if (arr == nullptr) {
+      errors.push_back("account: must be an array of tables ([[account]])");
+    } else {
+      std::set<std::string> names;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        auto* t = (*arr)[i].as_table();
+        if (t == nullptr) {
+          errors.push_back("account[" + std::to_string(i) + "]: must be a table");
+          continue;
+        }
+        AccountConfig a;
+        ReadAccount(*t, i, a, errors, cfg.warnings);
+        if (!a.name.empty() && !names.insert(a.name).second) {
+          errors.push_back("account[" + std::to_string(i) + "].name = \"" + a.name +
+                           "\": used by another account");
+        }
+        cfg.accounts.push_back(std::move(a));
+      }
+    }
+  }
+  if (!errors.empty()) {
+    std::string msg = path + ": " + errors.front();
+    if (errors.size() > 1) msg += " (and " + std::to_string(errors.size() - 1) + " more)";
+    return util::Error(Code::kInvalidArgument, msg);
+  }
+  return cfg;
+}
+
+util::Result<Config> LoadConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return util::Error(Code::kInvalidArgument, path + ": cannot read config file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return ParseConfig(text.str(), path);
+}
+
+}  // namespace config
