@@ -2,9 +2,11 @@
 
 #include <glib.h>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
+#include "mime/detail/bounce_subjects.h"
 #include "mime/detail/glib_ptr.h"
 
 namespace mime {
@@ -70,11 +72,117 @@ constexpr std::array<std::string_view, 18> kAutoReplySubjects = {
     "out of the office",
 };
 
+std::string LocalPart(const std::string& address) {
+  std::string local = LowerAscii(address.substr(0, address.rfind('@')));
+  // "<\"System Administrator\"@example.com>": the quotes are syntax.
+  local.erase(std::remove(local.begin(), local.end(), '"'), local.end());
+  return local;
+}
+
+// Mailboxes that only mail servers send from (MDaemon is a mail server
+// product that reports from "MDaemon@").
 bool BounceLocalPart(const std::string& address) {
-  const auto at = address.find('@');
-  const std::string local = LowerAscii(address.substr(0, at));
+  const std::string local = LocalPart(address);
   return local == "mailer-daemon" || local == "postmaster" || local == "mail-daemon" ||
-         local == "mailerdaemon";
+         local == "mailerdaemon" || local == "mdaemon";
+}
+
+// Words in a sender's local part or display name that say "a mail system":
+// not proof on their own (a person may be called admin@), only with a
+// non-delivery subject.
+constexpr std::array<std::string_view, 20> kMachineWords = {
+    "mailer",  "daemon",   "postmaster", "mdaemon",    "bounce",
+    "bounces", "ndr",      "dsn",        "delivery",   "smtp",
+    "mta",     "gateway",  "gateways",   "antivirus",  "administrator",
+    "admin",   "sysadmin", "system",     "mailserver", "microsoftexchange"};
+
+bool HasMachineWord(const std::string& text) {
+  std::string word;
+  auto check = [&] {
+    bool hit = false;
+    for (std::string_view w : kMachineWords)
+      if (word == w || (w == "microsoftexchange" && word.rfind(w, 0) == 0)) hit = true;
+    word.clear();
+    return hit;
+  };
+  for (char c : LowerAscii(text)) {
+    if (g_ascii_isalnum(c)) {
+      word += c;
+    } else if (!word.empty() && check()) {
+      return true;
+    }
+  }
+  return !word.empty() && check();
+}
+
+// Text only mail software writes in a report body: DSN fields (RFC 3464),
+// MTA transcripts, SMTP replies with an enhanced status code ("550 5.1.1",
+// "#5.0.0"). A person describing a problem does not write these.
+bool HasMtaWording(std::string_view body) {
+  static constexpr std::string_view kPhrases[] = {"diagnostic-code:",
+                                                  "final-recipient:",
+                                                  "remote-mta:",
+                                                  "reporting-mta:",
+                                                  "action: failed",
+                                                  "transcript of session follows",
+                                                  "this is the mail system at host",
+                                                  "created automatically by mail delivery software",
+                                                  "this is the qmail-send program",
+                                                  "permanent fatal errors",
+                                                  "smtp error from remote",
+                                                  "delivery to the following recipient",
+                                                  "unrouteable address",
+                                                  "the following addresses had"};
+  const std::string b = LowerAscii(body.substr(0, 64 * 1024));
+  for (std::string_view p : kPhrases)
+    if (b.find(p) != std::string::npos) return true;
+  // An SMTP reply code 4xx/5xx followed by an enhanced status code x.y.z.
+  for (std::size_t i = 0; i + 8 < b.size(); ++i) {
+    const bool reply = (b[i] == '4' || b[i] == '5') && g_ascii_isdigit(b[i + 1]) &&
+                       g_ascii_isdigit(b[i + 2]) && (b[i + 3] == ' ' || b[i + 3] == '-');
+    const bool hash = b[i] == '#' && (b[i + 1] == '4' || b[i + 1] == '5');
+    const std::size_t st = reply ? i + 4 : hash ? i + 1 : std::string::npos;
+    if (st == std::string::npos || (i > 0 && g_ascii_isalnum(b[i - 1]))) continue;
+    if ((b[st] == '4' || b[st] == '5') && b[st + 1] == '.' && g_ascii_isdigit(b[st + 2]) &&
+        (b[st + 3] == '.' || (g_ascii_isdigit(b[st + 3]) && b[st + 4] == '.')))
+      return true;
+  }
+  return false;
+}
+
+// The subject as classify matches it: case-folded, trimmed, with leading
+// "[list]" / "[SPAM]" tags removed.
+std::string MatchableSubject(const std::string& subject) {
+  std::string s = CaseFold(Trim(subject));
+  for (int i = 0; i < 3 && !s.empty() && s.front() == '['; ++i) {
+    const auto close = s.find(']');
+    if (close == std::string::npos) break;
+    s = Trim(s.substr(close + 1));
+  }
+  return s;
+}
+
+template <typename Table>
+bool StartsWithAny(const std::string& s, const Table& table) {
+  for (std::string_view p : table)
+    if (s.compare(0, p.size(), p) == 0) return true;
+  return false;
+}
+
+// A sign that a machine sent the message, for a non-delivery subject; ""
+// when there is none. Evidence text for the reason otherwise.
+std::string MachineSign(const PartSignals& parts, const Message& m) {
+  if (m.from.address.empty()) return m.Header("From") ? "From without address" : "no From";
+  if (HasMachineWord(LocalPart(m.from.address))) return "From: " + m.from.address;
+  if (HasMachineWord(m.from.name)) return Evidence("From", m.from.name);
+  if (m.return_path.has_value() && (m.return_path->empty() || BounceLocalPart(*m.return_path)))
+    return "Return-Path: <" + *m.return_path + ">";
+  if (const std::string* v = m.Header("Auto-Submitted"); v != nullptr && FirstToken(*v) != "no")
+    return Evidence("Auto-Submitted", *v);
+  if (parts.rfc822_headers) return "text/rfc822-headers part";
+  if (parts.returned_message) return "returned message attached";
+  if (HasMtaWording(m.body_text)) return "MTA report text in the body";
+  return {};
 }
 
 bool Set(Message* m, Classification c, std::string reason) {
@@ -83,14 +191,34 @@ bool Set(Message* m, Classification c, std::string reason) {
   return true;
 }
 
-bool Bounce(const TopLevelType& top, Message* m) {
-  if (top.mime_type == "multipart/report" && top.report_type == "delivery-status")
-    return Set(m, Classification::kBounce,
-               "Content-Type: multipart/report; report-type=delivery-status");
+bool Bounce(const TopLevelType& top, const PartSignals& parts, Message* m) {
+  constexpr auto kB = Classification::kBounce;
+  const bool report = top.mime_type == "multipart/report";
+  if (report &&
+      (top.report_type == "delivery-status" || top.report_type == "global-delivery-status"))
+    return Set(m, kB, "Content-Type: multipart/report; report-type=" + top.report_type);
+  // RFC 6522 requires report-type, but real MTAs leave it out; a report
+  // that is not a read receipt is a delivery report.
+  if (report && top.report_type.empty() && !parts.disposition_notification)
+    return Set(m, kB, "Content-Type: multipart/report without report-type");
+  if (parts.delivery_status) return Set(m, kB, "message/delivery-status part");
   if (const std::string* v = m->Header("X-Failed-Recipients"))
-    return Set(m, Classification::kBounce, Evidence("X-Failed-Recipients", *v));
+    return Set(m, kB, Evidence("X-Failed-Recipients", *v));
   if (!m->from.address.empty() && BounceLocalPart(m->from.address))
-    return Set(m, Classification::kBounce, "From: " + m->from.address);
+    return Set(m, kB, "From: " + m->from.address);
+  if (m->return_path.has_value() && !m->return_path->empty() && BounceLocalPart(*m->return_path))
+    return Set(m, kB, "Return-Path: <" + *m->return_path + ">");
+  // Returned headers outside a read receipt or abuse report (which carry
+  // them too, and say so in report-type).
+  if (parts.rfc822_headers && (!report || top.report_type.empty()))
+    return Set(m, kB, "text/rfc822-headers part (returned headers)");
+  const std::string subject = MatchableSubject(m->subject);
+  if (StartsWithAny(subject, detail::kNdrTemplates))
+    return Set(m, kB, Evidence("Subject", m->subject));
+  if (StartsWithAny(subject, detail::kNdrSubjects)) {
+    if (std::string sign = MachineSign(parts, *m); !sign.empty())
+      return Set(m, kB, Evidence("Subject", m->subject) + "; " + sign);
+  }
   return false;
 }
 
@@ -135,10 +263,12 @@ bool Bulk(Message* m) {
 
 }  // namespace
 
-void Classify(const TopLevelType& top, Message* msg) {
+void Classify(const TopLevelType& top, Message* msg) { Classify(top, PartSignals{}, msg); }
+
+void Classify(const TopLevelType& top, const PartSignals& parts, Message* msg) {
   msg->classification = Classification::kNormal;
   msg->classification_reason.clear();
-  if (Bounce(top, msg) || AutoReply(top, msg)) return;
+  if (Bounce(top, parts, msg) || AutoReply(top, msg)) return;
   if (msg->return_path.has_value() && msg->return_path->empty()) {
     Set(msg, Classification::kBounce, "Return-Path: <>");
     return;

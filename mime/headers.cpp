@@ -2,8 +2,11 @@
 
 #include <strings.h>
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "mime/charset.h"
 #include "mime/detail/glib_ptr.h"
@@ -30,6 +33,13 @@ void AppendList(GMimeHeaderList* list, std::vector<GMimeHeader*>* out) {
   for (int i = 0; i < n; ++i) out->push_back(g_mime_header_list_get_header_at(list, i));
 }
 
+// An "address" with no '@' that is an RFC 2047 encoded word: a name.
+bool IsEncodedName(std::string_view addr) {
+  if (addr.find('@') != std::string_view::npos) return false;
+  const auto start = addr.find("=?");
+  return start != std::string_view::npos && addr.find("?=", start + 2) != std::string_view::npos;
+}
+
 void FlattenAddresses(InternetAddressList* list, std::vector<Address>* out, int depth = 0) {
   if (list == nullptr || depth > 8) return;
   const int n = internet_address_list_length(list);
@@ -44,6 +54,12 @@ void FlattenAddresses(InternetAddressList* list, std::vector<Address>* out, int 
       Address a;
       a.name = name != nullptr ? ToUtf8(name, "utf-8") : std::string();
       a.address = addr != nullptr ? ToUtf8(addr, "utf-8") : std::string();
+      if (IsEncodedName(a.address)) {
+        // "From: =?koi8-r?B?...?=" is a display name with no address:
+        // GMime reads the word as an addr-spec, no client would.
+        if (a.name.empty()) a.name = Trim(DecodeUnstructured(a.address));
+        a.address.clear();
+      }
       if (!a.address.empty() || !a.name.empty()) out->push_back(std::move(a));
     }
   }
@@ -136,6 +152,86 @@ std::optional<EncodedWord> ParseEncodedWord(std::string_view raw, std::size_t po
   return w;
 }
 
+bool IsDigits(std::string_view s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return g_ascii_isdigit(c); });
+}
+
+bool IsMonth(std::string_view s) {
+  static constexpr const char* kMonths[] = {"jan", "feb", "mar", "apr", "may", "jun",
+                                            "jul", "aug", "sep", "oct", "nov", "dec"};
+  if (s.size() < 3) return false;
+  for (const char* m : kMonths)
+    if (g_ascii_strncasecmp(s.data(), m, 3) == 0) return true;
+  return false;
+}
+
+// The 400-year Gregorian cycle: 146,097 days, a whole number of weeks, so
+// a date moved by it keeps its weekday.
+constexpr std::int64_t kGregorianCycleSeconds = std::int64_t{146097} * 86400;
+
+// The Date: value as GMime can read it. RFC 5322 section 4.3 obs-year in
+// "[day-of-week ,] day month year time zone": a 2-digit year below 50 is
+// 20xx, from 50 on 19xx; a 3-digit year is 1900 + year (GMime would read
+// "101" as the year 101). GMime refuses years before 1969: those are moved
+// one Gregorian cycle later and *shift says how far to move them back.
+std::string DateForGMime(const std::string& date, std::int64_t* shift) {
+  *shift = 0;
+  struct Token {
+    std::size_t pos, len;
+  };
+  std::vector<Token> tokens;
+  for (std::size_t i = 0; i < date.size();) {
+    if (date[i] == ' ' || date[i] == '\t' || date[i] == ',') {
+      ++i;
+      continue;
+    }
+    const std::size_t b = i;
+    while (i < date.size() && date[i] != ' ' && date[i] != '\t' && date[i] != ',') ++i;
+    tokens.push_back({b, i - b});
+  }
+  for (std::size_t k = 1; k + 1 < tokens.size(); ++k) {
+    const std::string_view day(date.data() + tokens[k - 1].pos, tokens[k - 1].len);
+    const std::string_view month(date.data() + tokens[k].pos, tokens[k].len);
+    const std::string_view year(date.data() + tokens[k + 1].pos, tokens[k + 1].len);
+    if (!IsMonth(month) || !IsDigits(day) || day.size() > 2 || !IsDigits(year)) continue;
+    if (year.size() < 2 || year.size() > 4) return date;
+    const int y = std::stoi(std::string(year));
+    int full = y;
+    if (year.size() == 2) full = y < 50 ? 2000 + y : 1900 + y;
+    if (year.size() == 3) full = 1900 + y;
+    if (full < 1970) {
+      full += 400;
+      *shift = kGregorianCycleSeconds;
+    }
+    std::string out = date;
+    out.replace(tokens[k + 1].pos, tokens[k + 1].len, std::to_string(full));
+    return out;
+  }
+  return date;
+}
+
+// 8-bit bytes decoded through the fallback charsets, piece by piece between
+// the U+FFFD that stand for NUL bytes (parser.cpp), so those stay U+FFFD.
+std::string Decode8bit(GMimeParserOptions* opts, const std::string& value) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  std::size_t from = 0;
+  while (true) {
+    const std::size_t at = value.find(kReplacement, from);
+    const std::string piece = value.substr(from, at == std::string::npos ? at : at - from);
+    if (HasHighBytes(piece.c_str()) && !IsValidUtf8(piece)) {
+      GCharPtr dec(g_mime_utils_decode_8bit(opts, piece.data(), piece.size()));
+      out += dec ? ToUtf8(dec.get(), "utf-8") : ToUtf8(piece, "windows-1252");
+    } else {
+      out += piece;
+    }
+    if (at == std::string::npos) break;
+    out += kReplacement;
+    from = at + kReplacement.size();
+  }
+  return out;
+}
+
 }  // namespace
 
 // Decodes unstructured header text one encoded word at a time. GMime 3.2's
@@ -194,10 +290,7 @@ void CollectRawHeaders(GMimeMessage* m, GMimeParserOptions* opts, Message* out) 
     if (name == nullptr) continue;
     GCharPtr unfolded(g_mime_utils_header_unfold(raw != nullptr ? raw : ""));
     std::string value = Trim(unfolded ? unfolded.get() : "");
-    if (HasHighBytes(value.c_str()) && !IsValidUtf8(value)) {
-      GCharPtr dec(g_mime_utils_decode_8bit(opts, value.data(), value.size()));
-      if (dec) value = ToUtf8(dec.get(), "utf-8");
-    }
+    if (HasHighBytes(value.c_str()) && !IsValidUtf8(value)) value = Decode8bit(opts, value);
     out->headers.emplace_back(ToUtf8(name, "utf-8"), std::move(value));
   }
 }
@@ -216,9 +309,10 @@ void DecodeHeaders(GMimeParserOptions* opts, Message* out) {
   if (const std::string* s = out->Header("Subject")) out->subject = Trim(DecodeUnstructured(*s));
 
   if (const std::string* d = out->Header("Date")) {
-    DateTimePtr dt(g_mime_utils_header_decode_date(d->c_str()));
+    std::int64_t shift = 0;
+    DateTimePtr dt(g_mime_utils_header_decode_date(DateForGMime(*d, &shift).c_str()));
     if (dt) {
-      out->date = g_date_time_to_unix(dt.get());
+      out->date = g_date_time_to_unix(dt.get()) - shift;
       out->date_tz_offset_minutes =
           static_cast<int>(g_date_time_get_utc_offset(dt.get()) / G_TIME_SPAN_MINUTE);
     } else {

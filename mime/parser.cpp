@@ -5,6 +5,8 @@
 
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "mime/charset.h"
 #include "mime/classify.h"
@@ -126,6 +128,88 @@ void SetFallbackCharsets(GMimeParserOptions* opts, const std::string& body_chars
   g_mime_parser_options_set_fallback_charsets(opts, list);  // copies the strings
 }
 
+// Where the header block ends: one past the blank line that closes it, or
+// raw.size() when the input is all header. A line of only CRs is blank too
+// (some Windows exporters write CR CR LF).
+std::size_t HeaderEnd(std::string_view raw) {
+  std::size_t start = 0;
+  while (start < raw.size()) {
+    const std::size_t nl = raw.find('\n', start);
+    const std::size_t end = nl == std::string_view::npos ? raw.size() : nl;
+    if (raw.find_first_not_of('\r', start) >= end && nl != std::string_view::npos) return nl + 1;
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  return raw.size();
+}
+
+void Append(GByteArray* a, std::string_view s) {
+  g_byte_array_append(a, reinterpret_cast<const guint8*>(s.data()), static_cast<guint>(s.size()));
+}
+
+// Appends `s` with every run of CRs before a LF reduced to one CR.
+void AppendCollapsingCr(GByteArray* a, std::string_view s) {
+  std::size_t from = 0;
+  for (std::size_t pos = s.find("\r\r"); pos != std::string_view::npos; pos = s.find("\r\r", pos)) {
+    std::size_t run = pos;
+    while (run < s.size() && s[run] == '\r') ++run;
+    if (run < s.size() && s[run] == '\n') {
+      Append(a, s.substr(from, pos + 1 - from));  // keep one CR
+      from = run;
+    }
+    pos = run;
+  }
+  Append(a, s.substr(from));
+}
+
+// The bytes GMime parses, in a buffer it owns (one copy, as before), made
+// parseable where real mail is damaged in ways GMime does not recover from:
+//  - a NUL in the header block would end the C string of a value (cutting
+//    Subject or Message-ID short, so distinct Message-IDs collide): it
+//    becomes U+FFFD;
+//  - lines ending CR CR LF (written by some Windows exporters) hide the
+//    blank line after the header and with it the body: CR runs before LF
+//    become one CR, in the whole message when its first line has them;
+//  - a header block cut without its final newline is refused by GMime:
+//    the newline is added.
+GByteArray* PrepareInput(std::string_view raw, std::vector<std::string>* notes) {
+  GByteArray* a = g_byte_array_sized_new(static_cast<guint>(raw.size() + 2));
+  const std::size_t first_nl = raw.find('\n');
+  const bool doubled_cr = first_nl != std::string_view::npos && first_nl >= 2 &&
+                          raw[first_nl - 1] == '\r' && raw[first_nl - 2] == '\r';
+  const std::size_t hend = HeaderEnd(raw);
+  std::string_view header = raw.substr(0, hend);
+  std::size_t nuls = 0;
+  std::string fixed;
+  if (header.find('\0') != std::string_view::npos) {
+    fixed.reserve(header.size() + 16);
+    for (char c : header) {
+      if (c == '\0') {
+        fixed += "\xEF\xBF\xBD";
+        ++nuls;
+      } else {
+        fixed += c;
+      }
+    }
+    header = fixed;
+  }
+  if (doubled_cr) {
+    AppendCollapsingCr(a, header);
+    AppendCollapsingCr(a, raw.substr(hend));
+    notes->push_back("lines end in CR CR LF: read as CR LF");
+  } else {
+    Append(a, header);
+    Append(a, raw.substr(hend));
+  }
+  if (nuls > 0)
+    notes->push_back(std::to_string(nuls) + " NUL byte(s) in the header replaced by U+FFFD");
+  if (hend == raw.size() && !raw.empty() && raw.back() != '\n') {
+    Append(a, "\n");
+    notes->push_back("header block ends without a newline (message cut short?)");
+  }
+  return a;
+}
+
 }  // namespace
 
 void Init() {
@@ -165,7 +249,9 @@ util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
 
   // One copy into GMime's memory stream; parts then stay substreams of it
   // (persist-stream), so part contents are not copied again until decoded.
-  detail::GObjectPtr<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(raw.data(), raw.size()));
+  std::vector<std::string> input_notes;
+  detail::GObjectPtr<GMimeStream> stream(
+      g_mime_stream_mem_new_with_byte_array(PrepareInput(raw, &input_notes)));  // owns the array
   detail::GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   detail::GObjectPtr<GMimeMessage> gm(g_mime_parser_construct_message(parser.get(), popts.get()));
@@ -173,6 +259,7 @@ util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
     return util::Error(util::Code::kInvalidArgument, "no header field found: not a message");
 
   Message msg;
+  msg.parse_errors = std::move(input_notes);
   detail::PartWalker walker(opts, &msg);
   if (GMimeObject* top = g_mime_message_get_mime_part(gm.get()); top != nullptr)
     walker.Walk(top);
@@ -197,7 +284,7 @@ util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
                                std::to_string(opts.max_body_text_bytes) + " bytes");
   }
   walker.MarkReferencedImages();
-  Classify(TopType(gm.get()), &msg);
+  Classify(TopType(gm.get()), walker.signals(), &msg);
 
   // GMime's own warnings come first: they describe the structure.
   msg.parse_errors.insert(msg.parse_errors.begin(), sink.errors.begin(), sink.errors.end());

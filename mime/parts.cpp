@@ -1,6 +1,8 @@
 #include "mime/detail/parts.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "mime/charset.h"
 #include "mime/detail/glib_ptr.h"
@@ -80,21 +82,73 @@ std::string Decode(GMimeContentEncoding enc, std::string_view raw) {
   return out;
 }
 
-// CRLF -> LF, and a CR at the very end dropped; a lone CR stays. Copies
-// the runs between CRs whole: mail from IMAP has one per line.
+// CRLF (and CR CR LF, some exporters' habit) -> LF, and CRs at the very
+// end dropped; a lone CR stays. Copies the runs between CRs whole: mail
+// from IMAP has one per line.
 std::string StripCr(std::string s) {
   std::size_t cr = s.find('\r');
   if (cr == std::string::npos) return s;
   std::string out;
   out.reserve(s.size());
   std::size_t from = 0;
-  for (; cr != std::string::npos; cr = s.find('\r', cr + 1)) {
-    if (cr + 1 < s.size() && s[cr + 1] != '\n') continue;  // a lone CR is text
-    out.append(s, from, cr - from);
-    from = cr + 1;
+  while (cr != std::string::npos) {
+    std::size_t run = cr;
+    while (run < s.size() && s[run] == '\r') ++run;
+    if (run == s.size() || s[run] == '\n') {
+      out.append(s, from, cr - from);
+      from = run;
+    }  // else: CRs inside a line are text
+    cr = s.find('\r', run);
   }
   out.append(s, from, std::string::npos);
   return out;
+}
+
+// RFC 2045 token characters.
+bool IsTokenChar(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  if (u <= 0x20 || u >= 0x7f) return false;
+  return std::strchr("()<>@,;:\\\"/[]?=", c) == nullptr;
+}
+
+std::string_view TrimView(std::string_view s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return {};
+  const auto e = s.find_last_not_of(" \t\r\n");
+  return s.substr(b, e - b + 1);
+}
+
+// "type/subtype" as RFC 2045 section 5.1 has it, comments allowed around.
+bool IsValidContentType(std::string_view value) {
+  std::string s;
+  int depth = 0;
+  for (char c : value) {
+    if (c == '(') {
+      ++depth;
+    } else if (c == ')' && depth > 0) {
+      --depth;
+    } else if (depth == 0) {
+      s += c;
+    }
+  }
+  std::string_view v = s;
+  v = TrimView(v.substr(0, v.find(';')));
+  const auto slash = v.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view type = TrimView(v.substr(0, slash));
+  const std::string_view sub = TrimView(v.substr(slash + 1));
+  auto token = [](std::string_view t) {
+    return !t.empty() && std::all_of(t.begin(), t.end(), IsTokenChar);
+  };
+  return token(type) && token(sub);
+}
+
+// Raw value of header `name` of a part, or nullptr.
+const char* RawHeader(GMimeObject* obj, const char* name) {
+  GMimeHeaderList* list = g_mime_object_get_header_list(obj);
+  if (list == nullptr) return nullptr;
+  GMimeHeader* h = g_mime_header_list_get_header(list, name);
+  return h != nullptr ? g_mime_header_get_raw_value(h) : nullptr;
 }
 
 }  // namespace
@@ -103,30 +157,63 @@ void PartWalker::Note(std::string error) {
   if (out_->parse_errors.size() < 64) out_->parse_errors.push_back(std::move(error));
 }
 
-void PartWalker::Visit(GMimeObject* obj, std::size_t depth, bool in_alternative) {
-  if (obj == nullptr) return;
-  if (++parts_ > opts_.max_parts) {
+bool PartWalker::CountPart() {
+  if (parts_ >= opts_.max_parts) {
     if (!parts_limit_hit_)
       Note("more than " + std::to_string(opts_.max_parts) + " MIME parts: rest ignored");
     parts_limit_hit_ = true;
-    return;
+    return false;
   }
-  if (depth > opts_.max_mime_depth) {
-    if (!depth_limit_hit_)
-      Note("MIME nesting deeper than " + std::to_string(opts_.max_mime_depth) + ": rest ignored");
-    depth_limit_hit_ = true;
-    return;
-  }
-  if (GMIME_IS_MULTIPART(obj)) {
-    GMimeMultipart* mp = GMIME_MULTIPART(obj);
-    const bool alt = MimeType(obj) == "multipart/alternative";
-    const int n = g_mime_multipart_get_count(mp);
-    if (n == 0) Note("empty " + MimeType(obj));
-    for (int i = 0; i < n; ++i) Visit(g_mime_multipart_get_part(mp, i), depth + 1, alt);
-  } else if (GMIME_IS_MESSAGE_PART(obj)) {
-    EmbeddedMessage(GMIME_MESSAGE_PART(obj));
-  } else if (GMIME_IS_PART(obj)) {
-    Leaf(GMIME_PART(obj), in_alternative);
+  ++parts_;
+  return true;
+}
+
+void PartWalker::NoteType(const std::string& type) {
+  if (type == "message/delivery-status" || type == "message/global-delivery-status")
+    signals_.delivery_status = true;
+  else if (type == "text/rfc822-headers" || type == "message/global-headers")
+    signals_.rfc822_headers = true;
+  else if (type == "message/rfc822" || type == "message/global")
+    signals_.returned_message = true;
+  else if (type == "message/disposition-notification" ||
+           type == "message/global-disposition-notification")
+    signals_.disposition_notification = true;
+}
+
+// Depth-first in document order. Only leaf parts (and embedded messages)
+// count against max_parts: containers hold nothing a reader sees. Nesting
+// beyond max_mime_depth is noted as hostile but still read, so the text at
+// the bottom of a 1,000-deep tree is kept.
+void PartWalker::Visit(GMimeObject* top) {
+  struct Frame {
+    GMimeObject* obj;
+    std::size_t depth;
+    bool in_alternative;
+  };
+  std::vector<Frame> stack{{top, 0, false}};
+  while (!stack.empty() && !parts_limit_hit_) {
+    const Frame f = stack.back();
+    stack.pop_back();
+    if (f.obj == nullptr) continue;
+    if (f.depth > opts_.max_mime_depth && !depth_limit_hit_) {
+      Note("MIME nesting deeper than " + std::to_string(opts_.max_mime_depth) +
+           ": parts below read as if flat");
+      depth_limit_hit_ = true;
+    }
+    const std::string type = MimeType(f.obj);
+    NoteType(type);
+    if (GMIME_IS_MULTIPART(f.obj)) {
+      GMimeMultipart* mp = GMIME_MULTIPART(f.obj);
+      const bool alt = type == "multipart/alternative";
+      const int n = g_mime_multipart_get_count(mp);
+      if (n == 0) Note("empty " + type);
+      for (int i = n - 1; i >= 0; --i)
+        stack.push_back({g_mime_multipart_get_part(mp, i), f.depth + 1, alt});
+    } else if (GMIME_IS_MESSAGE_PART(f.obj)) {
+      if (CountPart()) EmbeddedMessage(GMIME_MESSAGE_PART(f.obj));
+    } else if (GMIME_IS_PART(f.obj)) {
+      if (CountPart()) Leaf(GMIME_PART(f.obj), f.in_alternative);
+    }
   }
 }
 
@@ -166,22 +253,50 @@ void PartWalker::DecodedBytes(GMimePart* part, const std::string& content_type,
   }
 }
 
+// RFC 2045 section 5.2: a syntactically invalid Content-Type ("text",
+// garbage) is read as text/plain; charset=us-ascii, not as an unnamed
+// application/octet-stream.
+std::string PartWalker::EffectiveType(GMimeObject* obj) {
+  const char* raw = RawHeader(obj, "Content-Type");
+  if (raw == nullptr || IsValidContentType(raw)) return MimeType(obj);
+  std::string shown = ToUtf8(TrimView(raw), "utf-8");
+  if (shown.size() > 60) shown.resize(60);
+  Note("invalid Content-Type \"" + shown + "\": read as text/plain (RFC 2045 5.2)");
+  return "text/plain";
+}
+
 void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   GMimeObject* obj = GMIME_OBJECT(part);
-  const std::string type = MimeType(obj);
-  const bool plain = type == "text/plain";
-  const bool html = type == "text/html";
+  const std::string type = EffectiveType(obj);
+  NoteType(type);
+  const bool text = type == "text/plain" || type == "text/html";
   const bool attachment_disp = Lower(g_mime_object_get_disposition(obj)) == "attachment";
   const char* filename = g_mime_part_get_filename(part);
   const bool named = filename != nullptr && *filename != 0;
+  const bool tnef = IsTnef(type, filename);
+  if (!tnef && (!text || attachment_disp)) {
+    AddStreamedAttachment(part, type);
+    return;
+  }
   std::string storage;
   std::string_view bytes;
   DecodedBytes(part, type, &storage, &bytes);
-  if (IsTnef(type, filename) && UnpackTnef(named ? filename : "winmail.dat", bytes)) return;
-  if ((!plain && !html) || attachment_disp || named) {
+  if (tnef && UnpackTnef(named ? filename : "winmail.dat", bytes)) return;
+  if (!text || attachment_disp) {
     AddAttachment(part, type, bytes);
     return;
   }
+  // RFC 2183: a text part not marked attachment is shown, whether or not it
+  // carries a filename (Thunderbird sends attached .txt files inline with
+  // one, Outlook for Mac the whole body). Its text joins the body; with a
+  // filename it is also listed, marked inline, so the file stays there.
+  if (TextBody(part, type, bytes, in_alternative) && named) AddAttachment(part, type, bytes, true);
+}
+
+bool PartWalker::TextBody(GMimePart* part, const std::string& type, std::string_view bytes,
+                          bool in_alternative) {
+  GMimeObject* obj = GMIME_OBJECT(part);
+  const bool plain = type == "text/plain";
   const char* charset = g_mime_object_get_content_type_parameter(obj, "charset");
   std::string problem;
   std::string text = StripCr(ToUtf8(bytes, charset != nullptr ? charset : "", &problem));
@@ -191,20 +306,22 @@ void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
     if (!have_plain_) {
       out_->body_text = std::move(text);
       have_plain_ = true;
-    } else if (!in_alternative) {
-      // Some clients split one body around inline images into several
-      // text/plain parts of a multipart/mixed: keep all of them.
-      if (!out_->body_text.empty() && out_->body_text.back() != '\n') out_->body_text += '\n';
-      out_->body_text += text;
+      return true;
     }
-    return;
+    if (in_alternative) return false;
+    // Some clients split one body around inline images or attached text
+    // files into several text/plain parts of a multipart/mixed: keep all.
+    if (!out_->body_text.empty() && out_->body_text.back() != '\n') out_->body_text += '\n';
+    out_->body_text += text;
+    return true;
   }
   if (!have_html_) {
     out_->body_html = std::move(text);
     have_html_ = true;
-  } else if (!in_alternative) {
-    AddAttachment(part, type, bytes);
+    return true;
   }
+  if (!in_alternative) AddAttachment(part, type, bytes);
+  return false;
 }
 
 bool PartWalker::IsTnef(const std::string& content_type, const char* filename) {
@@ -234,19 +351,67 @@ bool PartWalker::UnpackTnef(const std::string& container, std::string_view bytes
   return true;
 }
 
-void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,
-                               std::string_view bytes) {
+void PartWalker::PushAttachment(GMimePart* part, const std::string& content_type,
+                                std::uint64_t size, std::string sha256, bool shown_inline) {
   GMimeObject* obj = GMIME_OBJECT(part);
   Attachment a;
   if (const char* f = g_mime_part_get_filename(part); f != nullptr) a.filename = ToUtf8(f, "utf-8");
   a.content_type = content_type;
-  a.size = bytes.size();
-  a.sha256 = util::Sha256Hex(bytes);
+  a.size = size;
+  a.sha256 = std::move(sha256);
   if (const char* cid = g_mime_object_get_content_id(obj); cid != nullptr)
     a.content_id = ToUtf8(cid, "utf-8");
-  a.inline_image =
-      content_type.rfind("image/", 0) == 0 && Lower(g_mime_object_get_disposition(obj)) == "inline";
+  a.inline_image = shown_inline || (content_type.rfind("image/", 0) == 0 &&
+                                    Lower(g_mime_object_get_disposition(obj)) == "inline");
   out_->attachments.push_back(std::move(a));
+}
+
+void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,
+                               std::string_view bytes, bool shown_inline) {
+  PushAttachment(part, content_type, bytes.size(), util::Sha256Hex(bytes), shown_inline);
+}
+
+// Attachments are only hashed: decode them a chunk at a time instead of
+// holding a decoded copy beside the raw bytes (a 100 MB attachment would
+// otherwise cost another 75 MB at once).
+void PartWalker::AddStreamedAttachment(GMimePart* part, const std::string& content_type) {
+  ChecksumPtr sum(g_checksum_new(G_CHECKSUM_SHA256));
+  std::uint64_t size = 0;
+  auto feed = [&](const char* data, std::size_t n) {
+    for (std::size_t off = 0; off < n; off += kReadChunk) {
+      const std::size_t len = std::min(kReadChunk, n - off);
+      g_checksum_update(sum.get(), reinterpret_cast<const guchar*>(data + off),
+                        static_cast<gssize>(len));
+    }
+    size += n;
+  };
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+  if (stream != nullptr) {
+    std::string_view raw;
+    std::string copy;
+    if (!MemView(stream, &raw)) {
+      copy = ReadAll(stream);
+      raw = copy;
+    }
+    const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+      if (enc == GMIME_CONTENT_ENCODING_BASE64)
+        if (const char* damage = Base64Damage(raw)) Note(content_type + " part: " + damage);
+      GMimeEncoding state;
+      g_mime_encoding_init_decode(&state, enc);
+      std::string buf(g_mime_encoding_outlen(&state, kReadChunk) + 16, '\0');
+      for (std::size_t off = 0; off < raw.size(); off += kReadChunk) {
+        const std::size_t len = std::min(kReadChunk, raw.size() - off);
+        feed(buf.data(), g_mime_encoding_step(&state, raw.data() + off, len, buf.data()));
+      }
+      feed(buf.data(), g_mime_encoding_flush(&state, "", 0, buf.data()));
+    } else {
+      feed(raw.data(), raw.size());
+    }
+  }
+  PushAttachment(part, content_type, size, g_checksum_get_string(sum.get()));
 }
 
 void PartWalker::EmbeddedMessage(GMimeMessagePart* mp) {
