@@ -14,6 +14,7 @@
 
 #include "mime/detail/forward_address.h"
 #include "mime/detail/forward_labels.h"
+#include "mime/detail/headers.h"
 #include "mime/forward_date.h"
 
 namespace mime {
@@ -40,7 +41,20 @@ std::string TrimCopy(std::string_view s) {
   return std::string(s.substr(a, b - a + 1));
 }
 
-// NBSP, BOM, zero-width spaces and CR confuse label matching.
+// Bidirectional controls that right-to-left clients (Gmail and Outlook in
+// Arabic, Hebrew, Persian) wrap around names, addresses and dates: U+200E/F,
+// U+202A-202E, U+2066-2069 and the Arabic letter mark U+061C. They carry no
+// text.
+bool IsDirectionMark(std::string_view s) {
+  if (s.size() >= 2 && s.substr(0, 2) == "\xD8\x9C") return true;
+  if (s.size() < 3 || static_cast<unsigned char>(s[0]) != 0xE2) return false;
+  const auto b1 = static_cast<unsigned char>(s[1]), b2 = static_cast<unsigned char>(s[2]);
+  if (b1 == 0x80) return b2 == 0x8E || b2 == 0x8F || (b2 >= 0xAA && b2 <= 0xAE);
+  if (b1 == 0x81) return b2 >= 0xA6 && b2 <= 0xA9;
+  return false;
+}
+
+// NBSP, BOM, zero-width spaces, direction marks and CR confuse label matching.
 std::string Normalise(std::string_view in) {
   std::string out;
   out.reserve(in.size());
@@ -52,6 +66,8 @@ std::string Normalise(std::string_view in) {
     } else if (rest.substr(0, 3) == "\xEF\xBB\xBF" || rest.substr(0, 3) == "\xE2\x80\x8B" ||
                rest.substr(0, 3) == "\xE2\x80\x8C" || rest.substr(0, 3) == "\xE2\x80\x8D") {
       i += 2;
+    } else if (IsDirectionMark(rest)) {
+      i += (static_cast<unsigned char>(in[i]) == 0xD8 ? 1 : 2);
     } else if (rest.substr(0, 3) == "\xE3\x80\x80") {  // ideographic space
       out.push_back(' ');
       i += 2;
@@ -280,6 +296,27 @@ Block WroteBlock(const std::string& text) {
   return b;
 }
 
+// Yandex writes no header block after its separator but one line
+// "02.11.2026, 10:00, "Name" <a@x>:" naming the sender and the date.
+bool DatedAttribution(const std::vector<Line>& lines, std::size_t start, Block* out) {
+  std::size_t j = start;
+  for (std::size_t blanks = 0; j < lines.size() && lines[j].text.empty() && blanks < 3; ++blanks)
+    ++j;
+  if (j >= lines.size()) return false;
+  const std::string& t = lines[j].text;
+  if (t.size() < 10 || t.size() > 400 || t.find('@') == std::string::npos) return false;
+  const bool colon =
+      t.back() == ':' || (t.size() >= 3 && t.compare(t.size() - 3, 3, "\xEF\xBC\x9A") == 0);
+  if (!colon) return false;
+  Block b = WroteBlock(t);
+  if (!b.Has(Field::kFrom) || !ParseForwardDate(b.Get(Field::kDate), 0)) return false;
+  if (detail::ParseAddressList(b.Get(Field::kFrom)).empty()) return false;
+  b.end = j + 1;
+  b.quote = lines[j].quote;
+  *out = std::move(b);
+  return true;
+}
+
 // A header block after "Original Message", an underscore rule or no
 // separator at all is also how replies quote. At the top, the subject
 // decides: a forward prefix accepts, a reply prefix refuses, and without
@@ -321,15 +358,23 @@ std::optional<Hit> FindForward(const std::vector<Line>& lines, std::string_view 
       const bool explicit_sep = sep.kind == SeparatorKind::kForward;
       Hit h;
       h.note_end = i;
+      bool valid = false;
       if (!sep.rest.empty()) {
         std::vector<Line> run = SplitRunOn(sep.rest);
         h.block = ReadBlock(run, 0);
         h.block.end = i + 1;
         h.block.quote = l.quote;
-      } else {
-        h.block = ReadBlock(lines, i + 1);
+        valid = ValidBlock(h.block, explicit_sep);
       }
-      if (!ValidBlock(h.block, explicit_sep)) continue;
+      // The rest of the line may only name the forwarder (HCL Notes'
+      // "Forwarded by Name/Org on <date>", Mutt's "Forwarded message from
+      // <who>"): the block follows on the next lines.
+      if (!valid) {
+        h.block = ReadBlock(lines, i + 1);
+        valid = ValidBlock(h.block, explicit_sep);
+      }
+      if (!valid && explicit_sep) valid = DatedAttribution(lines, i + 1, &h.block);
+      if (!valid) continue;
       if (!explicit_sep && !AcceptAmbiguous(subject, h.block, top, true)) continue;
       h.body_start = h.block.end;
       h.quote = h.block.quote;
@@ -337,7 +382,10 @@ std::optional<Hit> FindForward(const std::vector<Line>& lines, std::string_view 
     }
     Field f;
     std::string v;
-    if (SplitLabel(l.text, &f, &v) && (f == Field::kFrom || f == Field::kSubject)) {
+    // GMX and Web.de put "Gesendet:" above "Von:": a block may start with
+    // its date.
+    if (SplitLabel(l.text, &f, &v) &&
+        (f == Field::kFrom || f == Field::kSubject || f == Field::kDate)) {
       Hit h;
       h.note_end = i;
       h.block = ReadBlock(lines, i);
@@ -403,6 +451,49 @@ std::string BodyText(const std::vector<Line>& lines, std::size_t start, int quot
   return JoinTrimmed(out);
 }
 
+// Mutt, Yandex and Mail.ru close the original with a line of their own,
+// Zoho repeats its opening separator: what follows is the forwarder's again.
+// The last such line closes this layer (nested forwards close inside it).
+std::string CutAtEnd(const std::string& body) {
+  const std::vector<Line> lines = SplitLines(body);
+  std::size_t cut = lines.size();
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    if (detail::IsEndMarker(lines[i].text)) cut = i;
+  if (cut == lines.size()) {
+    std::size_t last = lines.size();
+    while (last > 0 && lines[last - 1].text.empty()) --last;
+    if (last > 0) {
+      const detail::Separator sep = detail::MatchSeparator(lines[last - 1].text);
+      if (sep.kind == SeparatorKind::kForward && sep.rest.empty()) cut = last - 1;
+    }
+  }
+  // Zoho closes its header block with the opening separator again: a bare
+  // separator heading the body with no block of its own is dropped.
+  std::size_t first = 0;
+  while (first < cut && lines[first].text.empty()) ++first;
+  if (first < cut) {
+    const detail::Separator sep = detail::MatchSeparator(lines[first].text);
+    Block unused;
+    if (sep.kind == SeparatorKind::kForward && sep.rest.empty() &&
+        !ValidBlock(ReadBlock(lines, first + 1), true) &&
+        !DatedAttribution(lines, first + 1, &unused))
+      ++first;
+    else
+      first = 0;
+  }
+  if (cut == lines.size() && first == 0) return body;
+  std::vector<std::string> kept;
+  for (std::size_t i = first; i < cut; ++i) kept.push_back(lines[i].raw);
+  return JoinTrimmed(kept);
+}
+
+// Some webmail clients paste the raw header into the block: RFC 2047
+// encoded-words ("=?UTF-8?B?...?=") are decoded before the value is read.
+std::string Decoded(const std::string& value) {
+  if (value.find("=?") == std::string::npos) return value;
+  return detail::DecodeUnstructured(value);
+}
+
 std::string Note(const std::vector<Line>& lines, std::size_t end) {
   std::vector<std::string> v;
   for (std::size_t i = 0; i < end && i < lines.size(); ++i) v.push_back(lines[i].raw);
@@ -411,11 +502,11 @@ std::string Note(const std::vector<Line>& lines, std::size_t end) {
 
 ForwardedOriginal FromBlock(const Block& b, std::string_view context_subject, int tz) {
   ForwardedOriginal o;
-  const std::vector<Address> from = detail::ParseAddressList(b.Get(Field::kFrom));
+  const std::vector<Address> from = detail::ParseAddressList(Decoded(b.Get(Field::kFrom)));
   if (!from.empty()) o.from = from.front();
-  if (b.Has(Field::kTo)) o.to = detail::ParseAddressList(b.Get(Field::kTo));
-  if (b.Has(Field::kCc)) o.cc = detail::ParseAddressList(b.Get(Field::kCc));
-  o.subject = detail::StripForwardPrefixes(b.Has(Field::kSubject) ? b.Get(Field::kSubject)
+  if (b.Has(Field::kTo)) o.to = detail::ParseAddressList(Decoded(b.Get(Field::kTo)));
+  if (b.Has(Field::kCc)) o.cc = detail::ParseAddressList(Decoded(b.Get(Field::kCc)));
+  o.subject = detail::StripForwardPrefixes(b.Has(Field::kSubject) ? Decoded(b.Get(Field::kSubject))
                                                                   : context_subject);
   if (b.Has(Field::kDate)) o.date = ParseForwardDate(b.Get(Field::kDate), tz);
   if (b.Has(Field::kMessageId)) {
@@ -486,7 +577,7 @@ std::optional<Forwarded> UnwrapForward(const Message& m, const UnwrapOptions& op
   f.forwarder = m.from;
   f.note = Note(lines, hit->note_end);
   f.original = FromBlock(hit->block, m.subject, m.date_tz_offset_minutes);
-  std::string body = BodyText(lines, hit->body_start, hit->quote);
+  std::string body = CutAtEnd(BodyText(lines, hit->body_start, hit->quote));
   std::string layer_subject =
       hit->block.Has(Field::kSubject) ? hit->block.Get(Field::kSubject) : m.subject;
   // Nested inline forwards: follow explicit separators, or header blocks
@@ -497,7 +588,7 @@ std::optional<Forwarded> UnwrapForward(const Message& m, const UnwrapOptions& op
     if (!h) break;
     ++f.depth;
     f.original = FromBlock(h->block, layer_subject, m.date_tz_offset_minutes);
-    body = BodyText(inner, h->body_start, h->quote);
+    body = CutAtEnd(BodyText(inner, h->body_start, h->quote));
     layer_subject = h->block.Has(Field::kSubject) ? h->block.Get(Field::kSubject) : layer_subject;
   }
   f.original.body_text = std::move(body);

@@ -111,7 +111,65 @@ constexpr MonthName kMonths[] = {
     {"жовтня", 10}, {"листопада", 11}, {"грудня", 12}, {"січ", 1}, {"лют", 2}, {"бер", 3},
     {"квіт", 4}, {"трав", 5}, {"черв", 6}, {"лип", 7}, {"серп", 8}, {"вер", 9}, {"жовт", 10},
     {"лист", 11}, {"груд", 12},
+    // Bulgarian
+    {"януари", 1}, {"февруари", 2}, {"април", 4}, {"юни", 6}, {"юли", 7}, {"септември", 9},
+    {"октомври", 10}, {"ноември", 11}, {"декември", 12},
+    // Greek (genitive as dates print it, nominative, abbreviations)
+    {"ιανουαρίου", 1}, {"φεβρουαρίου", 2}, {"μαρτίου", 3}, {"απριλίου", 4}, {"μαΐου", 5},
+    {"ιουνίου", 6}, {"ιουλίου", 7}, {"αυγούστου", 8}, {"σεπτεμβρίου", 9}, {"οκτωβρίου", 10},
+    {"νοεμβρίου", 11}, {"δεκεμβρίου", 12}, {"ιανουάριος", 1}, {"φεβρουάριος", 2},
+    {"μάρτιος", 3}, {"απρίλιος", 4}, {"μάιος", 5}, {"ιούνιος", 6}, {"ιούλιος", 7},
+    {"αύγουστος", 8}, {"σεπτέμβριος", 9}, {"οκτώβριος", 10}, {"νοέμβριος", 11},
+    {"δεκέμβριος", 12}, {"ιαν", 1}, {"φεβ", 2}, {"μαρ", 3}, {"απρ", 4}, {"μαΐ", 5}, {"μαϊ", 5},
+    {"ιουν", 6}, {"ιουλ", 7}, {"αυγ", 8}, {"σεπ", 9}, {"οκτ", 10}, {"νοε", 11}, {"δεκ", 12},
+    // Thai (dotted abbreviations are spelled out before tokenising, see kSpelled)
+    {"มกราคม", 1}, {"กุมภาพันธ์", 2}, {"มีนาคม", 3}, {"เมษายน", 4}, {"พฤษภาคม", 5},
+    {"มิถุนายน", 6}, {"กรกฎาคม", 7}, {"สิงหาคม", 8}, {"กันยายน", 9}, {"ตุลาคม", 10},
+    {"พฤศจิกายน", 11}, {"ธันวาคม", 12},
+    // Arabic: Egypt and the Gulf, the Levant and Iraq (two-word names are
+    // joined before tokenising), the Maghreb
+    {"يناير", 1}, {"فبراير", 2}, {"مارس", 3}, {"أبريل", 4}, {"ابريل", 4}, {"إبريل", 4},
+    {"مايو", 5}, {"يونيو", 6}, {"يوليو", 7}, {"أغسطس", 8}, {"اغسطس", 8}, {"سبتمبر", 9},
+    {"أكتوبر", 10}, {"اكتوبر", 10}, {"نوفمبر", 11}, {"ديسمبر", 12}, {"كانون_الثاني", 1},
+    {"شباط", 2}, {"آذار", 3}, {"نيسان", 4}, {"أيار", 5}, {"حزيران", 6}, {"تموز", 7}, {"آب", 8},
+    {"أيلول", 9}, {"تشرين_الأول", 10}, {"تشرين_الثاني", 11}, {"كانون_الأول", 12},
+    {"جانفي", 1}, {"فيفري", 2}, {"أفريل", 4}, {"ماي", 5}, {"جوان", 6}, {"جويلية", 7},
+    {"أوت", 8},
+    // Hebrew (also with the prefix ב-, "in": "בנובמבר", "בנוב׳")
+    {"ינואר", 1}, {"פברואר", 2}, {"מרץ", 3}, {"מרס", 3}, {"אפריל", 4}, {"מאי", 5},
+    {"יוני", 6}, {"יולי", 7}, {"אוגוסט", 8}, {"ספטמבר", 9}, {"אוקטובר", 10}, {"נובמבר", 11},
+    {"דצמבר", 12}, {"ינו", 1}, {"פבר", 2}, {"אפר", 4}, {"אוג", 8}, {"ספט", 9}, {"אוק", 10},
+    {"נוב", 11}, {"דצמ", 12},
+    // Indonesian, Malay
+    {"maret", 3}, {"agustus", 8}, {"desember", 12}, {"agu", 8}, {"agt", 8}, {"mac", 3},
+    {"ogos", 8}, {"disember", 12}, {"ogo", 8}, {"dis", 12}, {"okt", 10},
+    // Hindi
+    {"जनवरी", 1}, {"फ़रवरी", 2}, {"फरवरी", 2}, {"मार्च", 3}, {"अप्रैल", 4}, {"मई", 5}, {"जून", 6},
+    {"जुलाई", 7}, {"अगस्त", 8}, {"सितंबर", 9}, {"सितम्बर", 9}, {"अक्तूबर", 10}, {"अक्टूबर", 10},
+    {"नवंबर", 11}, {"नवम्बर", 11}, {"दिसंबर", 12}, {"दिसम्बर", 12},
 };
+
+// Forms that the tokenizer would cut apart (dots, spaces inside one name),
+// spelled out or joined first. Lower case.
+struct Spelled {
+  const char* from;
+  const char* to;
+};
+// clang-format off
+constexpr Spelled kSpelled[] = {
+    {"a.m.", " am "}, {"p.m.", " pm "}, {"π.μ.", " am "}, {"μ.μ.", " pm "},
+    {"לפנה״צ", " am "}, {"אחה״צ", " pm "}, {"לפנה\"צ", " am "}, {"אחה\"צ", " pm "},
+    {"ق.ظ", " am "}, {"ب.ظ", " pm "},
+    // Thai month abbreviations and the Buddhist era marker
+    {"ม.ค.", " มกราคม "}, {"ก.พ.", " กุมภาพันธ์ "}, {"มี.ค.", " มีนาคม "}, {"เม.ย.", " เมษายน "},
+    {"พ.ค.", " พฤษภาคม "}, {"มิ.ย.", " มิถุนายน "}, {"ก.ค.", " กรกฎาคม "}, {"ส.ค.", " สิงหาคม "},
+    {"ก.ย.", " กันยายน "}, {"ต.ค.", " ตุลาคม "}, {"พ.ย.", " พฤศจิกายน "}, {"ธ.ค.", " ธันวาคม "},
+    {"พ.ศ.", " พศ "},
+    // Levantine Arabic two-word months
+    {"كانون الثاني", " كانون_الثاني "}, {"كانون الأول", " كانون_الأول "},
+    {"تشرين الأول", " تشرين_الأول "}, {"تشرين الثاني", " تشرين_الثاني "},
+};
+// clang-format on
 // clang-format on
 
 struct ZoneName {
@@ -130,9 +188,30 @@ constexpr ZoneName kZones[] = {
 };
 // clang-format on
 
-// AM/PM markers; "a.m."/"p.m." are folded to "am"/"pm" before tokenising.
-constexpr const char* kAm[] = {"am", "午前", "上午", "오전", "vorm"};
-constexpr const char* kPm[] = {"pm", "午後", "下午", "오후", "nachm", "晚上"};
+// AM/PM markers; "a.m.", "π.μ.", "לפנה״צ"... are folded to "am"/"pm" first.
+// clang-format off
+constexpr const char* kAm[] = {"am", "午前", "上午", "오전", "vorm", "凌晨", "早上", "清晨",
+                               "ก่อนเที่ยง", "पूर्वाह्न"};
+constexpr const char* kPm[] = {"pm", "午後", "下午", "오후", "nachm", "晚上", "中午", "傍晚",
+                               "หลังเที่ยง", "अपराह्न"};
+// Markers that are also ordinary words or letters: they count only after a
+// time ("10:00 ص", Vietnamese "10:00 SA"/"CH").
+constexpr const char* kAmAfterTime[] = {"ص", "sa"};
+constexpr const char* kPmAfterTime[] = {"م", "ch"};
+
+// Year-counting eras: the year written is added to the base.
+struct Era {
+  const char* name;
+  int base;  // the Gregorian year before the era's year 1
+};
+constexpr Era kEras[] = {
+    {"令和", 2018}, {"平成", 1988}, {"昭和", 1925},  // Japanese
+    {"民國", 1911}, {"民国", 1911},                  // Taiwan (Minguo)
+};
+// Thai Buddhist era: BE - 543 = CE. Years beyond the accepted range that
+// fall inside it once converted are Buddhist-era years.
+constexpr int kBuddhistEraOffset = 543;
+// clang-format on
 
 // Single CJK characters that label the number before them.
 enum class Unit { kNone, kYear, kMonth, kDay };
@@ -179,7 +258,7 @@ std::vector<Token> Tokenize(const std::string& s) {
           if (static_cast<unsigned char>(*p) >= 0x80) {
             const gunichar u = g_utf8_get_char_validated(p, end - p);
             if (u == static_cast<gunichar>(-1) || u == static_cast<gunichar>(-2) ||
-                !g_unichar_isalpha(u) || CjkUnit(u) != Unit::kNone)
+                !(g_unichar_isalpha(u) || g_unichar_ismark(u)) || CjkUnit(u) != Unit::kNone)
               break;
             const char* next = g_utf8_next_char(p);
             t.text.append(p, next);
@@ -211,7 +290,8 @@ std::vector<Token> Tokenize(const std::string& s) {
       while (p < end) {
         const gunichar v = g_utf8_get_char_validated(p, end - p);
         if (v == static_cast<gunichar>(-1) || v == static_cast<gunichar>(-2)) break;
-        if (!(v < 0x80 ? g_ascii_isalpha(static_cast<char>(v)) : g_unichar_isalpha(v)) ||
+        if (!(v < 0x80 ? g_ascii_isalpha(static_cast<char>(v)) || v == '_'
+                       : g_unichar_isalpha(v) || g_unichar_ismark(v)) ||
             CjkUnit(v) != Unit::kNone)
           break;
         const char* n2 = g_utf8_next_char(p);
@@ -229,7 +309,53 @@ std::vector<Token> Tokenize(const std::string& s) {
 int MonthOf(const std::string& w) {
   for (const MonthName& m : kMonths)
     if (w == m.name) return m.month;
+  // Hebrew "בנובמבר" ("in November"): the prefix ב- before a month name.
+  constexpr std::string_view kBet = "\xD7\x91";
+  if (w.size() > kBet.size() + 2 && w.compare(0, kBet.size(), kBet) == 0) {
+    const std::string rest = w.substr(kBet.size());
+    for (const MonthName& m : kMonths)
+      if (rest == m.name) return m.month;
+  }
   return 0;
+}
+
+std::optional<int> EraBase(const std::string& w, bool* first_year) {
+  for (const Era& e : kEras) {
+    const std::string_view name(e.name);
+    if (w == name) return e.base;
+    if (w.size() == name.size() + 3 && w.compare(0, name.size(), name) == 0 &&
+        w.compare(name.size(), 3, "\xE5\x85\x83") == 0) {  // 元 (first year)
+      *first_year = true;
+      return e.base;
+    }
+  }
+  return std::nullopt;
+}
+
+// Digits of other scripts (Arabic-Indic, Persian, Devanagari, Thai,
+// fullwidth) as ASCII; direction marks removed. Input is valid UTF-8.
+std::string AsciiDigits(const std::string& in) {
+  std::string out;
+  out.reserve(in.size());
+  const char* p = in.c_str();
+  const char* end = p + in.size();
+  while (p < end) {
+    const gunichar u = g_utf8_get_char(p);
+    const char* next = g_utf8_next_char(p);
+    int digit = -1;
+    for (gunichar zero : {0x0660u, 0x06F0u, 0x0966u, 0x0E50u, 0xFF10u})
+      if (u >= zero && u <= zero + 9) digit = static_cast<int>(u - zero);
+    const bool mark = u == 0x200E || u == 0x200F || (u >= 0x202A && u <= 0x202E) ||
+                      (u >= 0x2066 && u <= 0x2069) || u == 0x061C;
+    if (digit >= 0)
+      out.push_back(static_cast<char>('0' + digit));
+    else if (mark)
+      out.push_back(' ');
+    else
+      out.append(p, next);
+    p = next;
+  }
+  return out;
 }
 
 std::optional<int> ZoneOf(const std::string& w) {
@@ -289,16 +415,20 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
   if (text.size() > 512 || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
     return std::nullopt;
   gchar* low = g_utf8_strdown(text.data(), static_cast<gssize>(text.size()));
-  std::string s = low;
+  std::string s = AsciiDigits(low);
   g_free(low);
-  for (const auto& [from, to] : {std::pair{"a.m.", "am"}, std::pair{"p.m.", "pm"}})
-    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at))
-      s.replace(at, 4, to);
+  for (const Spelled& sp : kSpelled) {
+    const std::string_view from(sp.from), to(sp.to);
+    for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+      s.replace(at, from.size(), to);
+  }
   const std::vector<Token> t = Tokenize(s);
 
   int year = -1, month = 0, day = 0, hour = -1, minute = 0, second = 0;
   std::optional<int> zone;
-  bool am = false, pm = false;
+  bool am = false, pm = false, english_ampm = false;
+  std::optional<int> era;  // base year of a named era ("令和")
+  bool era_first_year = false;
   std::array<long, 3> numeric{};  // an all-numbers date, resolved once AM/PM is known
   bool have_numeric = false;
   std::vector<long> loose;  // numbers not yet explained (day candidates)
@@ -320,7 +450,7 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
       // CJK: 2026年11月2日
       if (i + 1 < t.size() && t[i + 1].kind == Token::kUnit) {
         const Unit u = t[i + 1].unit;
-        if (u == Unit::kYear) year = static_cast<int>(k.value);
+        if (u == Unit::kYear) year = static_cast<int>(k.value) + (era && k.value < 200 ? *era : 0);
         if (u == Unit::kMonth) month = static_cast<int>(k.value);
         if (u == Unit::kDay) day = static_cast<int>(k.value);
         ++i;
@@ -371,17 +501,52 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
       }
       continue;
     }
+    if (k.kind == Token::kUnit && k.unit == Unit::kYear && era_first_year && year < 0) {
+      year = *era + 1;  // "令和元年"
+      continue;
+    }
     if (k.kind != Token::kWord) continue;
+    if (auto base = EraBase(k.text, &era_first_year)) {
+      era = base;
+      continue;
+    }
+    // Vietnamese names months and weekdays by number: "Th 2, 9 thg 11, 2026",
+    // "Thứ Hai, ngày 9 tháng 11 năm 2026".
+    if ((k.text == "tháng" || k.text == "thg") && IsNum(t, i + 1) && t[i + 1].value <= 12) {
+      month = static_cast<int>(t[i + 1].value);
+      ++i;
+      continue;
+    }
+    if ((k.text == "thứ" || k.text == "th") && IsNum(t, i + 1) && t[i + 1].value <= 8 &&
+        t[i + 1].text.size() == 1) {
+      ++i;
+      continue;
+    }
+    if (k.text == "ngày" && IsNum(t, i + 1) && t[i + 1].value <= 31) {
+      day = static_cast<int>(t[i + 1].value);
+      ++i;
+      continue;
+    }
+    if (hour >= 0 && In(k.text, kAmAfterTime)) {
+      am = true;
+      continue;
+    }
+    if (hour >= 0 && In(k.text, kPmAfterTime)) {
+      pm = true;
+      continue;
+    }
     if (int m = MonthOf(k.text); m != 0) {
       month = m;  // the last month word wins: a leading weekday may look like one ("mar.")
       continue;
     }
     if (In(k.text, kAm)) {
       am = true;
+      english_ampm = english_ampm || k.text == "am";
       continue;
     }
     if (In(k.text, kPm)) {
       pm = true;
+      english_ampm = english_ampm || k.text == "pm";
       continue;
     }
     if (auto z = ZoneOf(k.text); z && hour >= 0) {
@@ -397,7 +562,7 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
 
   if (have_numeric) {
     const long a = numeric[0], b = numeric[1];
-    const bool us = (am || pm) && a <= 12 && b <= 31;
+    const bool us = english_ampm && a <= 12 && b <= 31;
     if (a > 12 || (!us && b <= 12)) {
       day = static_cast<int>(a);
       month = static_cast<int>(b);
@@ -412,6 +577,8 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
         day = static_cast<int>(n);
         break;
       }
+  if (year > 2200 && year - kBuddhistEraOffset >= 1970 && year - kBuddhistEraOffset <= 2200)
+    year -= kBuddhistEraOffset;
   if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31)
     return std::nullopt;
   if (hour < 0) hour = 0;

@@ -5,7 +5,10 @@
 
 #include <glib.h>
 
+#include <unordered_map>
 #include <vector>
+
+#include "mime/detail/forward_clients.h"
 
 namespace mime::detail {
 namespace {
@@ -169,6 +172,8 @@ constexpr const char* kForwardPrefixes[] = {
     constexpr const char* kReplyPrefixes[] = {
     "re", "aw",  "sv",  "antw",  "antwort", "odp",  "r",    "rif",  "res",  "resp", "ynt",
     "vá", "atb", "отв", "ответ", "відп",    "回复", "回覆", "答复", "返信", "답장", "ref",
+    "رد", "השב", "תשובה", "απ", "σχετ", "ตอบกลับ", "tl", "trả lời", "bls", "balas", "회신",
+    "odg", "отг", "ats", "vast",
 };
 // clang-format on
 
@@ -226,6 +231,71 @@ std::string_view TrimView(std::string_view s) {
   return s;
 }
 
+// The lists above merged with the per-client tables of forward_clients.cpp,
+// lower-cased once.
+struct Vocabulary {
+  std::unordered_map<std::string, Field> labels;
+  std::vector<std::string> label_list;  // for ForEachLabel
+  std::vector<const char*> label_ptrs;
+  std::vector<std::string> forward, ambiguous, end, prefixes;
+};
+
+template <typename Fn>
+void EachAlternative(const char* list, Fn fn) {
+  std::string_view s(list);
+  while (!s.empty()) {
+    const std::size_t bar = s.find('|');
+    const std::string_view one = TrimView(s.substr(0, bar));
+    if (!one.empty()) fn(std::string(one));
+    if (bar == std::string_view::npos) break;
+    s.remove_prefix(bar + 1);
+  }
+}
+
+Vocabulary BuildVocabulary() {
+  Vocabulary v;
+  auto add_label = [&](const std::string& text, Field f) {
+    std::string low = Lower(CollapseSpaces(text));
+    if (v.labels.emplace(low, f).second) v.label_list.push_back(low);
+  };
+  for (const Label& l : kLabels) add_label(l.text, l.field);
+  for (const char* p : kForwardPhrases) v.forward.push_back(p);
+  for (const char* p : kAmbiguousPhrases) v.ambiguous.push_back(p);
+  for (const char* p : kForwardPrefixes) v.prefixes.push_back(p);
+  std::size_t n = 0;
+  const ClientFamily* families = ClientFamilies(&n);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t r = 0; r < families[i].count; ++r) {
+      const ClientLocale& c = families[i].rows[r];
+      EachAlternative(c.from, [&](const std::string& t) { add_label(t, Field::kFrom); });
+      EachAlternative(c.date, [&](const std::string& t) { add_label(t, Field::kDate); });
+      EachAlternative(c.to, [&](const std::string& t) { add_label(t, Field::kTo); });
+      EachAlternative(c.cc, [&](const std::string& t) { add_label(t, Field::kCc); });
+      EachAlternative(c.subject, [&](const std::string& t) { add_label(t, Field::kSubject); });
+      auto lower_into = [](std::vector<std::string>* out) {
+        return [out](const std::string& t) { out->push_back(Lower(CollapseSpaces(t))); };
+      };
+      EachAlternative(c.forward, lower_into(&v.forward));
+      EachAlternative(c.original, lower_into(&v.ambiguous));
+      EachAlternative(c.end, lower_into(&v.end));
+      EachAlternative(c.prefix, lower_into(&v.prefixes));
+    }
+  }
+  for (const std::string& l : v.label_list) v.label_ptrs.push_back(l.c_str());
+  return v;
+}
+
+const Vocabulary& Vocab() {
+  static const Vocabulary v = BuildVocabulary();
+  return v;
+}
+
+bool InVector(std::string_view w, const std::vector<std::string>& list) {
+  for (const std::string& x : list)
+    if (w == x) return true;
+  return false;
+}
+
 }  // namespace
 
 std::string Lower(std::string_view s) {
@@ -245,10 +315,11 @@ std::optional<Field> LabelField(std::string_view label) {
   for (char c : label)
     if (c != '*') l.push_back(c);
   l = Lower(CollapseSpaces(TrimView(l)));
-  if (l.empty() || l.size() > 40) return std::nullopt;
-  for (const Label& x : kLabels)
-    if (l == x.text) return x.field;
-  return std::nullopt;
+  if (l.empty() || l.size() > 60) return std::nullopt;
+  const auto& labels = Vocab().labels;
+  const auto it = labels.find(l);
+  if (it == labels.end()) return std::nullopt;
+  return it->second;
 }
 
 Separator MatchSeparator(std::string_view line) {
@@ -281,7 +352,7 @@ Separator MatchSeparator(std::string_view line) {
   origin.push_back(s.size());
   auto try_list = [&](const auto& list, SeparatorKind kind) {
     std::size_t best = 0;
-    for (const char* p : list) {
+    for (const std::string& p : list) {
       const std::string_view ph(p);
       if (ph.size() > best && low.compare(0, ph.size(), ph) == 0) best = ph.size();
     }
@@ -304,8 +375,8 @@ Separator MatchSeparator(std::string_view line) {
     sep.rest = std::string(rest);
     return true;
   };
-  if (try_list(kForwardPhrases, SeparatorKind::kForward)) return sep;
-  if (try_list(kAmbiguousPhrases, SeparatorKind::kAmbiguous)) return sep;
+  if (try_list(Vocab().forward, SeparatorKind::kForward)) return sep;
+  if (try_list(Vocab().ambiguous, SeparatorKind::kAmbiguous)) return sep;
   return Separator{};
 }
 
@@ -321,14 +392,30 @@ bool IsWroteLine(std::string_view line) {
   return false;
 }
 
+// Prefixes of several words (Arabic Outlook's "إعادة توجيه:", Polish "Podaj
+// dalej:"): the length of the prefix and its colon, 0 when none matches.
+std::size_t MultiWordPrefix(std::string_view s) {
+  const std::string low = Lower(s.substr(0, std::min<std::size_t>(s.size(), 80)));
+  if (low.size() != std::min<std::size_t>(s.size(), 80)) return 0;  // lengths must agree
+  for (const std::string& p : Vocab().prefixes) {
+    if (p.find(' ') == std::string::npos || low.compare(0, p.size(), p) != 0) continue;
+    std::size_t j = p.size();
+    while (j < low.size() && low[j] == ' ') ++j;
+    if (j < low.size() && low[j] == ':') return j + 1;
+    if (low.compare(j, 3, "\xEF\xBC\x9A") == 0) return j + 3;
+  }
+  return 0;
+}
+
 bool HasForwardPrefix(std::string_view subject) {
   std::string_view s = TrimView(subject);
   if (!s.empty() && s.front() == '[') {
     s.remove_prefix(1);
     s = TrimView(s);
   }
+  if (MultiWordPrefix(s) > 0) return true;
   auto tok = PrefixToken(s);
-  if (tok) return InList(tok->first, kForwardPrefixes);
+  if (tok) return InVector(tok->first, Vocab().prefixes);
   const std::string low = Lower(s.substr(0, 8));
   return low.rfind("fwd ", 0) == 0 || low.rfind("(fwd)", 0) == 0;
 }
@@ -348,8 +435,12 @@ std::string StripForwardPrefixes(std::string_view subject) {
         continue;
       }
     }
+    if (const std::size_t n = MultiWordPrefix(s); n > 0) {
+      s = TrimView(s.substr(n));
+      continue;
+    }
     auto tok = PrefixToken(s);
-    if (tok && InList(tok->first, kForwardPrefixes)) {
+    if (tok && InVector(tok->first, Vocab().prefixes)) {
       s = TrimView(s.substr(tok->second));
       continue;
     }
@@ -363,13 +454,20 @@ std::string StripForwardPrefixes(std::string_view subject) {
 }
 
 const char* const* AllLabels(std::size_t* count) {
-  static const std::vector<const char*> all = [] {
-    std::vector<const char*> v;
-    for (const Label& l : kLabels) v.push_back(l.text);
-    return v;
-  }();
+  const std::vector<const char*>& all = Vocab().label_ptrs;
   *count = all.size();
   return all.data();
+}
+
+bool IsEndMarker(std::string_view line) {
+  std::string_view s = TrimView(line);
+  if (s.empty() || s.size() > 200) return false;
+  std::size_t a = 0, b = s.size();
+  while (a < b && IsDecoration(s[a])) ++a;
+  while (b > a && (IsDecoration(s[b - 1]) || s[b - 1] == ':' || s[b - 1] == '.')) --b;
+  if (a == b) return false;
+  const std::string low = Lower(CollapseSpaces(s.substr(a, b - a)));
+  return InVector(low, Vocab().end);
 }
 
 }  // namespace mime::detail

@@ -27,6 +27,10 @@ struct Separator {
 // Classifies one line (quote markers already removed).
 Separator MatchSeparator(std::string_view line);
 
+// True when the line closes a forwarded message ("----- End forwarded
+// message -----", "-------- Конец пересылаемого сообщения --------").
+bool IsEndMarker(std::string_view line);
+
 // True when the line is an attribution like "On <date>, <who> wrote:" in one
 // of the supported languages.
 bool IsWroteLine(std::string_view line);

@@ -221,3 +221,69 @@ TEST_CASE("forward as attachment", "[forward]") {
   m.attached_messages = {"\x01\x02 not a message"};
   CHECK_FALSE(mime::UnwrapForward(m));
 }
+
+TEST_CASE("subject prefixes of several words and right-to-left replies", "[forward]") {
+  using mime::detail::HasForwardPrefix;
+  using mime::detail::HasReplyPrefix;
+  using mime::detail::StripForwardPrefixes;
+  CHECK(StripForwardPrefixes("إعادة توجيه: الطلب 4711") == "الطلب 4711");
+  CHECK(HasForwardPrefix("إعادة توجيه: الطلب 4711"));
+  CHECK(StripForwardPrefixes("转发：订单4711") == "订单4711");
+  CHECK(StripForwardPrefixes("ΠΡΘ: Παραγγελία") == "Παραγγελία");
+  CHECK(HasReplyPrefix("رد: الطلب 4711"));
+  CHECK(HasReplyPrefix("השב: הזמנה"));
+  CHECK_FALSE(HasForwardPrefix("رد: الطلب 4711"));
+}
+
+TEST_CASE("end-of-forward lines", "[forward]") {
+  using mime::detail::IsEndMarker;
+  CHECK(IsEndMarker("----- End forwarded message -----"));
+  CHECK(IsEndMarker("-------- Конец пересылаемого сообщения --------"));
+  CHECK(IsEndMarker("-------- End of forwarded message --------"));
+  CHECK_FALSE(IsEndMarker("The end of the forwarded message was cut."));
+  CHECK_FALSE(IsEndMarker("-----"));
+}
+
+TEST_CASE("nested Mutt forwards: each layer ends at its own end line", "[forward]") {
+  const std::string body =
+      "FYI\n\n----- Forwarded message from Ana <ana@acme.example> -----\n\n"
+      "Date: Tue, 3 Nov 2026 09:00:00 +0100\nFrom: Ana <ana@acme.example>\n"
+      "To: agent.smith@acme.example\nSubject: Fwd: Broken\n\nsee below\n\n"
+      "----- Forwarded message from Bob <bob@customer.example> -----\n\n"
+      "Date: Mon, 2 Nov 2026 10:00:00 +0100\nFrom: Bob <bob@customer.example>\n"
+      "To: support@acme.example\nSubject: Broken\n\nThe box was crushed.\n\n"
+      "----- End forwarded message -----\n\nAna's signature\n\n"
+      "----- End forwarded message -----\n\n-- \nAgent Smith\n";
+  const auto f = mime::UnwrapForward(Msg("Fwd: Fwd: Broken", body));
+  REQUIRE(f);
+  CHECK(f->depth == 2);
+  CHECK(f->original.from.address == "bob@customer.example");
+  CHECK(f->original.body_text == "The box was crushed.");
+  CHECK(f->original.date == std::optional<std::int64_t>(1793610000));
+}
+
+TEST_CASE("a Yandex-style dated line is a forward only after a separator", "[forward]") {
+  const std::string line =
+      "09.11.2026, 14:05, \"Ivan Petrov\" <ivan@klient.example>:\n\nMy order broke.\n";
+  const auto f = mime::UnwrapForward(
+      Msg("Fwd: Order", "note\n\n-------- Forwarded message --------\n" + line));
+  REQUIRE(f);
+  CHECK(f->original.from.name == "Ivan Petrov");
+  CHECK(f->original.subject == "Order");
+  CHECK(f->original.body_text == "My order broke.");
+  CHECK_FALSE(mime::UnwrapForward(Msg("Re: Order", "Thanks.\n\n" + line)));
+  CHECK_FALSE(mime::UnwrapForward(Msg("Fwd: Order", "Thanks.\n\n" + line)));
+}
+
+TEST_CASE("RFC 2047 words pasted into a header block are decoded", "[forward]") {
+  const std::string body =
+      "---------- Forwarded message ---------\n"
+      "From: =?UTF-8?B?546L6Iqz?= <wang@kehu.example>\n"
+      "Date: Mon, 2 Nov 2026 10:00:00 +0100\n"
+      "Subject: =?UTF-8?Q?Caf=C3=A9?= =?UTF-8?Q?_order?=\n"
+      "To: support@acme.example\n\ntext\n";
+  const auto f = mime::UnwrapForward(Msg("Fwd: Café order", body));
+  REQUIRE(f);
+  CHECK(f->original.from.name == "王芳");
+  CHECK(f->original.subject == "Café order");
+}
