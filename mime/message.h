@@ -14,7 +14,8 @@ namespace mime {
 
 struct Address {
   std::string name;     // display name, UTF-8, may be empty
-  std::string address;  // addr-spec as written, e.g. "jane@example.com"; lower-casing is the caller's choice
+  std::string address;  // addr-spec as written, e.g. "jane@example.com"; lower-casing is the
+                        // caller's choice
 };
 
 struct Attachment {
@@ -23,7 +24,9 @@ struct Attachment {
   std::uint64_t size = 0;    // decoded bytes
   std::string sha256;        // hex of the decoded bytes
   std::string content_id;    // without angle brackets, may be empty
-  bool inline_image = false; // Content-Disposition inline (or a cid:-referenced image)
+  // Shown inline: an image with Content-Disposition inline or referenced as
+  // cid: from the HTML, or a text part whose text is also in body_text.
+  bool inline_image = false;
   // Where the file was unpacked from: "winmail.dat" (the TNEF part's filename)
   // for files inside an Outlook TNEF part; empty for ordinary MIME parts.
   std::string container;
@@ -41,16 +44,17 @@ const char* ClassificationName(Classification c);  // "normal", "auto-reply", "b
 struct Message {
   Address from;
   std::vector<Address> to, cc, reply_to;
-  std::string subject;                   // RFC 2047 decoded, UTF-8, unfolded
-  std::optional<std::int64_t> date;      // Date: as Unix seconds (UTC); nullopt if absent/unparseable
-  int date_tz_offset_minutes = 0;        // the zone written in Date: (e.g. +0200 -> 120)
-  std::string message_id;                // without angle brackets; empty if absent
-  std::string in_reply_to;               // first msg-id, without angle brackets
-  std::vector<std::string> references;   // msg-ids, without angle brackets, in order
+  std::string subject;               // RFC 2047 decoded, UTF-8, unfolded
+  std::optional<std::int64_t> date;  // Date: as Unix seconds (UTC); nullopt if absent/unparseable
+  int date_tz_offset_minutes = 0;    // the zone written in Date: (e.g. +0200 -> 120)
+  std::string message_id;            // without angle brackets; empty if absent
+  std::string in_reply_to;           // first msg-id, without angle brackets
+  std::vector<std::string> references;     // msg-ids, without angle brackets, in order
   std::optional<std::string> return_path;  // "" for "<>"; nullopt when the header is absent
 
-  std::string body_text;     // UTF-8 text: text/plain, or readable text from HTML when only HTML exists
-  std::string body_html;     // first text/html part, UTF-8 (empty when none)
+  std::string
+      body_text;  // UTF-8 text: text/plain, or readable text from HTML when only HTML exists
+  std::string body_html;  // first text/html part, UTF-8 (empty when none)
   bool body_from_html = false;
 
   std::vector<Attachment> attachments;
@@ -68,7 +72,8 @@ struct Message {
   // Resent-*). Names are kept as written; values are raw (undecoded) and unfolded.
   // Top-level fields only, in wire order (Content-* included). RFC 2047 words
   // stay encoded, but values are always valid UTF-8: stray 8-bit bytes are
-  // decoded with the body's charset, else windows-1252; NUL ends a value.
+  // decoded with the body's charset, else windows-1252; a NUL byte in the
+  // header block becomes U+FFFD (it would otherwise end the value).
   std::vector<std::pair<std::string, std::string>> headers;
   // First value of header `name` (case-insensitive), or nullptr.
   const std::string* Header(std::string_view name) const;
@@ -76,9 +81,13 @@ struct Message {
 
 // Limits against hostile input (Dovecot's habit): named, with defaults.
 struct ParseOptions {
+  // Nesting deeper than this is noted in parse_errors; its parts are still
+  // read (the walk is iterative), so text at the bottom is kept.
   std::size_t max_mime_depth = 32;
+  // Leaf parts (and embedded messages) read; multipart containers do not count.
   std::size_t max_parts = 10000;
-  std::size_t max_body_text_bytes = 4 << 20;  // body_text is truncated beyond this (noted in parse_errors)
+  std::size_t max_body_text_bytes =
+      4 << 20;  // body_text is truncated beyond this (noted in parse_errors)
 };
 
 // Parses one RFC 5322 message. Never crashes on malformed input: damage is

@@ -298,8 +298,24 @@ bool PartWalker::TextBody(GMimePart* part, const std::string& type, std::string_
   GMimeObject* obj = GMIME_OBJECT(part);
   const bool plain = type == "text/plain";
   const char* charset = g_mime_object_get_content_type_parameter(obj, "charset");
+  // body_text is cut at max_body_text_bytes anyway: converting all of a
+  // 100 MB text part first would cost two more copies of it. Cut at a line
+  // end so no character is split.
+  std::string_view input = bytes;
+  if (plain && input.size() > opts_.max_body_text_bytes) {
+    std::size_t cut = input.rfind('\n', opts_.max_body_text_bytes);
+    if (cut != std::string_view::npos) {
+      ++cut;
+    } else {  // one huge line: at least do not split a UTF-8 sequence
+      cut = opts_.max_body_text_bytes;
+      while (cut > 0 && (static_cast<unsigned char>(input[cut]) & 0xC0) == 0x80) --cut;
+    }
+    input = input.substr(0, cut);
+    Note("text/plain part of " + std::to_string(bytes.size()) + " bytes truncated to " +
+         std::to_string(input.size()) + " bytes before conversion");
+  }
   std::string problem;
-  std::string text = StripCr(ToUtf8(bytes, charset != nullptr ? charset : "", &problem));
+  std::string text = StripCr(ToUtf8(input, charset != nullptr ? charset : "", &problem));
   if (!problem.empty()) Note(type + " part: " + problem);
   if (body_charset_.empty() && charset != nullptr) body_charset_ = charset;
   if (plain) {

@@ -14,7 +14,7 @@ TEST_CASE("fuzz regressions parse and unwrap", "[regressions]") {
   const std::filesystem::path dir =
       std::filesystem::path(DESKMAIL_SOURCE_DIR) / "fixtures" / "mime-regressions";
   int n = 0;
-  if (!std::filesystem::exists(dir)) return;
+  REQUIRE(std::filesystem::is_directory(dir));
   for (const auto& e : std::filesystem::directory_iterator(dir)) {
     if (e.path().extension() != ".eml") continue;
     INFO(e.path().filename().string());
@@ -25,5 +25,5 @@ TEST_CASE("fuzz regressions parse and unwrap", "[regressions]") {
     if (m.ok()) (void)mime::UnwrapForward(m.value());
     ++n;
   }
-  SUCCEED(n << " regression inputs");
+  CHECK(n > 0);  // the directory holds the issue-13/14 shapes at least
 }
