@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "mime/charset.h"
+#include "mime/detail/attached_item.h"
 #include "mime/detail/glib_ptr.h"
 #include "mime/detail/tnef.h"
 #include "util/sha256.h"
@@ -246,6 +247,8 @@ void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,
     a.content_id = ToUtf8(cid, "utf-8");
   a.inline_image =
       content_type.rfind("image/", 0) == 0 && Lower(g_mime_object_get_disposition(obj)) == "inline";
+  if (SniffAttachedItem(content_type, a.filename, bytes) != ItemKind::kNone)
+    out_->attached_items.emplace_back(bytes);  // a mistyped .eml or an Outlook .msg
   out_->attachments.push_back(std::move(a));
 }
 
