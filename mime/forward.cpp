@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "mime/detail/attached_item.h"
 #include "mime/detail/forward_address.h"
 #include "mime/detail/forward_labels.h"
 #include "mime/detail/headers.h"
@@ -528,9 +529,11 @@ std::optional<Forwarded> UnwrapAttached(const Message& m, const UnwrapOptions& o
   // Several attached messages: the first one is the original (clients list
   // them in the order the forwarder selected them; the rest stay attachments
   // of the forward and are not unwrapped).
-  util::Result<Message> inner = Parse(m.attached_messages.front());
-  if (!inner.ok()) return std::nullopt;
-  const Message& im = inner.value();
+  // An .eml typed application/octet-stream or text/plain, or an Outlook
+  // .msg, counts as well (mime/detail/attached_item.h).
+  const std::optional<Message> inner = detail::AttachedOriginal(m);
+  if (!inner) return std::nullopt;
+  const Message& im = *inner;
   Forwarded f;
   f.kind = ForwardKind::kAttachment;
   f.forwarder = m.from;
@@ -569,7 +572,7 @@ std::optional<Forwarded> UnwrapForward(const Message& m, const UnwrapOptions& op
   std::optional<Hit> hit =
       FindForward(lines, m.subject, /*top=*/true, HasOutlookHtmlRule(m.body_html));
   if (!hit) {
-    if (m.attached_messages.empty()) return std::nullopt;
+    if (m.attached_messages.empty() && m.attached_items.empty()) return std::nullopt;
     return UnwrapAttached(m, opts);
   }
   Forwarded f;

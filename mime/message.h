@@ -60,6 +60,11 @@ struct Message {
   std::vector<Attachment> attachments;
   // message/rfc822 parts (forward as attachment), raw bytes of each, outermost first.
   std::vector<std::string> attached_messages;
+  // Attachments that hold a message without being typed message/rfc822 (an
+  // .eml sent as application/octet-stream or text/plain, an Outlook .msg):
+  // decoded bytes, in attachment order, also listed in `attachments`.
+  // mime::UnwrapForward reads them (mime/detail/attached_item.h).
+  std::vector<std::string> attached_items;
 
   Classification classification = Classification::kNormal;
   std::string classification_reason;  // e.g. "Auto-Submitted: auto-replied"

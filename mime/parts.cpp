@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "mime/charset.h"
+#include "mime/detail/attached_item.h"
 #include "mime/detail/glib_ptr.h"
 #include "mime/detail/tnef.h"
 #include "util/sha256.h"
@@ -265,6 +266,22 @@ std::string PartWalker::EffectiveType(GMimeObject* obj) {
   return "text/plain";
 }
 
+// An attachment that may be a whole message sent without the message/rfc822
+// type (an Outlook .msg, an .eml typed application/octet-stream or
+// text/plain) is decoded whole so that SniffAttachedItem can look at it;
+// every other one is only streamed through its digest.
+bool PartWalker::MayHoldMessage(const std::string& type, const char* filename) {
+  if (type == "application/vnd.ms-outlook" || type == "application/x-msg") return true;
+  const bool named = filename != nullptr && *filename != 0;
+  if (!named) return type == "application/octet-stream" || type == "text/plain";
+  const std::string name = Lower(filename);
+  auto ends_with = [&](const char* ext) {
+    const std::size_t n = std::strlen(ext);
+    return name.size() >= n && name.compare(name.size() - n, n, ext) == 0;
+  };
+  return ends_with(".eml") || ends_with(".msg");
+}
+
 void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   GMimeObject* obj = GMIME_OBJECT(part);
   const std::string type = EffectiveType(obj);
@@ -274,7 +291,7 @@ void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   const char* filename = g_mime_part_get_filename(part);
   const bool named = filename != nullptr && *filename != 0;
   const bool tnef = IsTnef(type, filename);
-  if (!tnef && (!text || attachment_disp)) {
+  if (!tnef && (!text || attachment_disp) && !MayHoldMessage(type, filename)) {
     AddStreamedAttachment(part, type);
     return;
   }
@@ -385,6 +402,8 @@ void PartWalker::PushAttachment(GMimePart* part, const std::string& content_type
 void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,
                                std::string_view bytes, bool shown_inline) {
   PushAttachment(part, content_type, bytes.size(), util::Sha256Hex(bytes), shown_inline);
+  if (SniffAttachedItem(content_type, out_->attachments.back().filename, bytes) != ItemKind::kNone)
+    out_->attached_items.emplace_back(bytes);  // a mistyped .eml or an Outlook .msg
 }
 
 // Attachments are only hashed: decode them a chunk at a time instead of

@@ -60,6 +60,7 @@ class PartWalker {
                     std::string_view* view);
   void Note(std::string error);
   static bool IsTnef(const std::string& content_type, const char* filename);
+  static bool MayHoldMessage(const std::string& type, const char* filename);
   bool UnpackTnef(const std::string& container, std::string_view bytes);
 
   const ParseOptions& opts_;

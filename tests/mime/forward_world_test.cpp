@@ -64,7 +64,7 @@ TEST_CASE("forwards from clients and languages worldwide unwrap as expected",
       FAIL_CHECK("not recognised as a forward");
       continue;
     }
-    CHECK(f->kind == mime::ForwardKind::kInline);
+    CHECK((f->kind == mime::ForwardKind::kInline ? "inline" : "attachment") == Str(c, "kind"));
     CHECK(f->depth == c["depth"].get<int>());
     CHECK(f->forwarder.address == Str(c["forwarder"], "address"));
     const nlohmann::json& o = c["original"];
@@ -78,6 +78,8 @@ TEST_CASE("forwards from clients and languages worldwide unwrap as expected",
       if (f->original.date) CHECK(Rfc3339(*f->original.date) == Str(o, "date"));
     }
     CHECK(f->original.body_text.find(Str(o, "body_contains")) != std::string::npos);
+    CHECK(f->original.attachments.size() == o["attachment_count"].get<std::size_t>());
+    if (o["message_id"].is_string()) CHECK(f->original.message_id == Str(o, "message_id"));
     CHECK(f->note.find(Str(c, "note_contains")) != std::string::npos);
     // Separators, end markers, the forwarder's note and signature stay out.
     for (const auto& x : c["body_excludes"]) {
