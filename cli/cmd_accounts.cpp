@@ -125,8 +125,9 @@ namespace {
 int ReauthOne(const Context& ctx, store::Store& st, std::shared_ptr<const store::SecretBox> box,
               const config::AccountConfig& a) {
   if (!oauth::UsesOAuthRefresh(a) || a.client_id.empty()) {
-    PrintError("reauth: account " + a.name + " does not use OAuth refresh (auth = \"" + a.auth +
-               "\", client_id " + (a.client_id.empty() ? "unset" : "set") + ")");
+    PrintError("reauth: account " + a.name + " does not use OAuth refresh (auth = \"" +
+               std::string(config::Name(a.auth)) + "\", client_id " +
+               (a.client_id.empty() ? "unset" : "set") + ")");
     return kExitUsage;
   }
   std::printf("== %s (%s)\n", a.name.c_str(), a.address.c_str());

@@ -10,7 +10,7 @@ namespace engine {
 
 recovery::HealthPolicy PolicyFor(const config::AccountConfig& a) {
   recovery::HealthPolicy p;
-  p.rolling = a.reauth_policy == "rolling";
+  p.rolling = a.reauth_policy == config::ReauthPolicy::kRolling;
   p.lifetime_days = a.refresh_token_lifetime_days;
   p.alert_days = a.alert_days;
   p.uses_oauth = oauth::UsesOAuthRefresh(a);
@@ -32,7 +32,7 @@ nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery:
       {"name", a.name},
       {"address", a.address},
       {"state", recovery::TokenStateName(recovery::StateAt(h, p, now))},
-      {"reauth_policy", a.reauth_policy},
+      {"reauth_policy", std::string(config::Name(a.reauth_policy))},
       {"reauth_deadline", deadline ? time_or_null(*deadline) : nlohmann::json(nullptr)},
       {"days_left", days ? nlohmann::json(*days) : nlohmann::json(nullptr)},
       {"last_interactive_auth", time_or_null(h.last_interactive_auth)},

@@ -23,7 +23,7 @@ imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opt
   imap::Config c;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
-  c.tls = a.tls == "starttls" ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
+  c.tls = a.tls == config::TlsMode::kStartTls ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
   c.ca_file = a.ca_file;
   c.verify = a.tls_verify;
   c.connect_timeout = opts.connect_timeout;
@@ -72,7 +72,8 @@ class AccountWorker {
       : store_(store),
         cfg_(cfg),
         a_(a),
-        commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
+        commit_(a.role == config::Role::kIntake ? IntakeCommit(opts.intake)
+                                                : SupportCommit(ingest)),
         opts_(opts),
         clock_(clock),
         oauth_(oauth::UsesOAuthRefresh(a)),
