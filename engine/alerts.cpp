@@ -20,6 +20,11 @@ recovery::HealthPolicy PolicyFor(const config::AccountConfig& a) {
   return p;
 }
 
+recovery::AccountSnapshot SnapshotOf(store::ReadTxn& txn, const config::AccountConfig& a,
+                                     std::int64_t now) {
+  return recovery::Snapshot(txn, a.name, PolicyFor(a), now);
+}
+
 nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery::AccountHealth& h,
                                  std::int64_t now) {
   recovery::HealthPolicy p = PolicyFor(a);
