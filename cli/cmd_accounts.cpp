@@ -16,22 +16,21 @@ namespace {
 
 struct AccountView {
   const config::AccountConfig* cfg;
-  recovery::AccountHealth health;
-  std::vector<store::OutageRecord> outages;
+  recovery::AccountSnapshot snap;  // the same snapshot the console reads
 };
 
-util::Result<std::vector<AccountView>> LoadViews(const Context& ctx, store::Store* st) {
+util::Result<std::vector<AccountView>> LoadViews(const Context& ctx, store::Store* st,
+                                                 std::int64_t now) {
   std::vector<AccountView> views;
-  for (const auto& a : ctx.config.accounts) views.push_back({&a, {}, {}});
+  for (const auto& a : ctx.config.accounts) {
+    AccountView v{&a, {}};
+    v.snap.account = a.name;
+    v.snap.state = recovery::StateAt(v.snap.health, engine::PolicyFor(a), now);
+    views.push_back(std::move(v));
+  }
   if (st == nullptr) return views;
   util::Status s = st->Read([&](store::ReadTxn& txn) {
-    for (auto& v : views) v.health = recovery::LoadHealth(txn, v.cfg->name);
-    txn.ForEachOutage([&](const store::OutageRecord& o) {
-      for (auto& v : views) {
-        if (v.cfg->name == o.account) v.outages.push_back(o);
-      }
-      return true;
-    });
+    for (auto& v : views) v.snap = engine::SnapshotOf(txn, *v.cfg, now);
     return util::Status{};
   });
   if (!s.ok()) return s;
@@ -47,10 +46,6 @@ nlohmann::json OutageJson(const store::OutageRecord& o) {
       {"recovered", o.recovered}};
 }
 
-recovery::TokenState StateOf(const AccountView& v, std::int64_t now) {
-  return recovery::StateAt(v.health, engine::PolicyFor(*v.cfg), now);
-}
-
 }  // namespace
 
 int CmdAccounts(const Context& ctx, bool json) {
@@ -64,16 +59,16 @@ int CmdAccounts(const Context& ctx, bool json) {
     st = ctx.OpenStore(/*read_only=*/true);
     if (!st) return kExitFailure;
   }
-  auto views = LoadViews(ctx, st.get());
+  const std::int64_t now = ctx.clock.NowSeconds();
+  auto views = LoadViews(ctx, st.get(), now);
   if (!views.ok()) {
     PrintError(ctx.data_dir + ": " + views.status().ToString());
     return kExitFailure;
   }
-  const std::int64_t now = ctx.clock.NowSeconds();
   // The banner names the smallest alert window among the expiring accounts.
   std::optional<int> banner_days;
   for (const auto& v : *views) {
-    if (StateOf(v, now) == recovery::TokenState::kExpiring) {
+    if (v.snap.state == recovery::TokenState::kExpiring) {
       banner_days = std::min(banner_days.value_or(v.cfg->alert_days), v.cfg->alert_days);
     }
   }
@@ -84,9 +79,9 @@ int CmdAccounts(const Context& ctx, bool json) {
         {"now", util::FormatRfc3339(now)},
         {"accounts", nlohmann::json::array()}};
     for (const auto& v : *views) {
-      nlohmann::json j = engine::AccountStatusJson(*v.cfg, v.health, now);
+      nlohmann::json j = engine::AccountStatusJson(*v.cfg, v.snap.health, now);
       j["outages"] = nlohmann::json::array();
-      for (const auto& o : v.outages) j["outages"].push_back(OutageJson(o));
+      for (const auto& o : v.snap.outages) j["outages"].push_back(OutageJson(o));
       out["accounts"].push_back(std::move(j));
     }
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
@@ -95,26 +90,25 @@ int CmdAccounts(const Context& ctx, bool json) {
   if (banner_days) std::printf("%s\n\n", recovery::AlertBanner(*banner_days).c_str());
   std::vector<std::vector<std::string>> rows;
   for (const auto& v : *views) {
-    recovery::HealthPolicy p = engine::PolicyFor(*v.cfg);
-    auto deadline = recovery::ReauthDeadline(v.health, p);
-    auto days = recovery::DaysLeft(v.health, p, now);
+    const auto& deadline = v.snap.deadline;
+    const auto& days = v.snap.days_left;
     std::string outages;
-    for (const auto& o : v.outages) {
+    for (const auto& o : v.snap.outages) {
       outages += (outages.empty() ? "#" : ", #") + std::to_string(o.id) +
                  (o.end == 0 ? " open since " + FormatDate(o.start)
                              : " recovered " + std::to_string(o.recovered));
     }
-    rows.push_back({v.cfg->name, recovery::TokenStateName(StateOf(v, now)),
+    rows.push_back({v.cfg->name, recovery::TokenStateName(v.snap.state),
                     deadline ? FormatDate(*deadline) : "-", days ? std::to_string(*days) : "-",
-                    FormatDate(v.health.last_sync), outages.empty() ? "-" : outages});
+                    FormatDate(v.snap.health.last_sync), outages.empty() ? "-" : outages});
   }
   std::fputs(
       RenderTable({"ACCOUNT", "STATE", "REAUTH BY", "DAYS", "LAST SYNC", "OUTAGES"}, rows, 140)
           .c_str(),
       stdout);
   for (const auto& v : *views) {
-    if (!v.health.last_error.empty()) {
-      std::printf("%s: %s\n", v.cfg->name.c_str(), v.health.last_error.c_str());
+    if (!v.snap.health.last_error.empty()) {
+      std::printf("%s: %s\n", v.cfg->name.c_str(), v.snap.health.last_error.c_str());
     }
   }
   return kExitOk;
@@ -125,8 +119,9 @@ namespace {
 int ReauthOne(const Context& ctx, store::Store& st, std::shared_ptr<const store::SecretBox> box,
               const config::AccountConfig& a) {
   if (!oauth::UsesOAuthRefresh(a) || a.client_id.empty()) {
-    PrintError("reauth: account " + a.name + " does not use OAuth refresh (auth = \"" + a.auth +
-               "\", client_id " + (a.client_id.empty() ? "unset" : "set") + ")");
+    PrintError("reauth: account " + a.name + " does not use OAuth refresh (auth = \"" +
+               std::string(config::Name(a.auth)) + "\", client_id " +
+               (a.client_id.empty() ? "unset" : "set") + ")");
     return kExitUsage;
   }
   std::printf("== %s (%s)\n", a.name.c_str(), a.address.c_str());
@@ -206,14 +201,14 @@ int CmdReauth(const Context& ctx, const std::string& account, bool expiring) {
   }
   auto shared_box = std::make_shared<const store::SecretBox>(std::move(box).value());
   if (expiring) {
-    auto views = LoadViews(ctx, st.get());
+    const std::int64_t now = ctx.clock.NowSeconds();
+    auto views = LoadViews(ctx, st.get(), now);
     if (!views.ok()) {
       PrintError(views.status().ToString());
       return kExitFailure;
     }
-    const std::int64_t now = ctx.clock.NowSeconds();
     for (const auto& v : *views) {
-      auto state = StateOf(v, now);
+      auto state = v.snap.state;
       if (state == recovery::TokenState::kExpiring || state == recovery::TokenState::kExpired) {
         todo.push_back(v.cfg);
       }

@@ -19,7 +19,7 @@ namespace {
 
 std::string IntakeAccount(const config::Config& cfg) {
   for (const auto& a : cfg.accounts) {
-    if (a.role == "intake") return a.name;
+    if (a.role == config::Role::kIntake) return a.name;
   }
   return "intake";
 }

@@ -14,11 +14,29 @@
 
 namespace {
 
-void SetupLogging(const std::string& level) {
+spdlog::level::level_enum SpdlogLevel(config::LogLevel level) {
+  switch (level) {
+    case config::LogLevel::kTrace:
+      return spdlog::level::trace;
+    case config::LogLevel::kDebug:
+      return spdlog::level::debug;
+    case config::LogLevel::kInfo:
+      return spdlog::level::info;
+    case config::LogLevel::kWarn:
+      return spdlog::level::warn;
+    case config::LogLevel::kError:
+      return spdlog::level::err;
+    case config::LogLevel::kOff:
+      return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+void SetupLogging(config::LogLevel level) {
   auto logger = spdlog::stderr_color_mt("deskmail");
   logger->set_pattern("deskmail: %^%l%$: %v");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(level));
+  spdlog::set_level(SpdlogLevel(level));
 }
 
 }  // namespace
@@ -36,8 +54,11 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_path, "TOML config (default ./deskmail.toml when present)");
   app.add_option("--data-dir", data_dir,
                  "LMDB store directory (default: config, else ./deskmail-data)");
-  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
-      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off (as log_level)")
+      ->check([](const std::string& v) {
+        auto l = config::ParseLogLevel(v);
+        return l.ok() ? std::string() : l.status().message();
+      });
 
   RunArgs run;
   auto* c_run = app.add_subcommand("run", "poll every configured account (IDLE where offered)");
@@ -119,7 +140,7 @@ int main(int argc, char** argv) {
     }
     ctx.config = std::move(cfg).value();
   }
-  SetupLogging(!log_level.empty() ? log_level : ctx.config.log_level);
+  SetupLogging(!log_level.empty() ? *config::ParseLogLevel(log_level) : ctx.config.log_level);
   for (const auto& w : ctx.config.warnings) spdlog::warn("{}: {}", ctx.config.path, w);
   if (!ctx.clock.override_error().empty()) {
     PrintError(ctx.clock.override_error());

@@ -2,9 +2,11 @@
 
 #include "util/clock.h"
 
+#include <array>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <utility>
 // parse_result instead of exceptions: errors are values here. Debian's
 // compiled toml++ is built with exceptions, so this file uses the header-only
 // build of the same version (no ABI mix: only this file includes toml++).
@@ -19,6 +21,45 @@ namespace {
 
 using util::Code;
 
+template <class T, std::size_t N>
+using Names = std::array<std::pair<T, std::string_view>, N>;
+
+// The one list of spellings per key: parsing and Name() both read it.
+constexpr Names<Role, 2> kRoles{{{Role::kSupport, "support"}, {Role::kIntake, "intake"}}};
+constexpr Names<TlsMode, 2> kTlsModes{
+    {{TlsMode::kImplicit, "implicit"}, {TlsMode::kStartTls, "starttls"}}};
+constexpr Names<Auth, 2> kAuths{{{Auth::kXOAuth2, "xoauth2"}, {Auth::kPassword, "password"}}};
+constexpr Names<Provider, 3> kProviders{{{Provider::kMicrosoft, "microsoft"},
+                                         {Provider::kGoogle, "google"},
+                                         {Provider::kCustom, "custom"}}};
+constexpr Names<ReauthPolicy, 2> kReauthPolicies{
+    {{ReauthPolicy::kFixed, "fixed"}, {ReauthPolicy::kRolling, "rolling"}}};
+constexpr Names<LogLevel, 6> kLogLevels{{{LogLevel::kTrace, "trace"},
+                                         {LogLevel::kDebug, "debug"},
+                                         {LogLevel::kInfo, "info"},
+                                         {LogLevel::kWarn, "warn"},
+                                         {LogLevel::kError, "error"},
+                                         {LogLevel::kOff, "off"}}};
+
+template <class T, std::size_t N>
+util::Result<T> ParseOneOf(const char* key, std::string_view value, const Names<T, N>& names) {
+  std::string list;
+  for (const auto& [v, name] : names) {
+    if (value == name) return v;
+    list += (list.empty() ? "" : ", ") + std::string(name);
+  }
+  return util::Error(Code::kInvalidArgument, std::string(key) + " = \"" + std::string(value) +
+                                                 "\": must be one of " + list);
+}
+
+template <class T, std::size_t N>
+std::string_view NameOf(T v, const Names<T, N>& names) {
+  for (const auto& [value, name] : names) {
+    if (value == v) return name;
+  }
+  return "?";
+}
+
 // Reads typed keys out of one TOML table and remembers which keys it knew,
 // so the rest can be reported as unknown.
 class TableReader {
@@ -26,15 +67,19 @@ class TableReader {
   TableReader(const toml::table& t, std::string where, std::vector<std::string>& errors)
       : t_(t), where_(std::move(where)), errors_(errors) {}
 
-  void Str(const char* key, std::string& out) {
+  void Str(const char* key, std::string& out) { StrIf(key, out); }
+  // True when the key is present and a string.
+  bool StrIf(const char* key, std::string& out) {
     known_.insert(key);
-    if (auto* n = t_.get(key)) {
-      if (auto v = n->value<std::string>()) {
-        out = *v;
-      } else {
-        Bad(key, "a string", *n);
-      }
+    auto* n = t_.get(key);
+    if (n == nullptr) return false;
+    auto v = n->value<std::string>();
+    if (!v) {
+      Bad(key, "a string", *n);
+      return false;
     }
+    out = *v;
+    return true;
   }
   void Int(const char* key, int& out, std::int64_t lo, std::int64_t hi) {
     known_.insert(key);
@@ -70,14 +115,18 @@ class TableReader {
       out.push_back(*v);
     }
   }
-  void OneOf(const char* key, const std::string& value,
-             std::initializer_list<const char*> allowed) {
-    for (const char* a : allowed) {
-      if (value == a) return;
+  // A string key parsed into a typed value; a bad value is reported with
+  // the table it sits in and leaves `out` at its default.
+  template <class T>
+  void Typed(const char* key, T& out, util::Result<T> (*parse)(std::string_view)) {
+    std::string raw;
+    if (!StrIf(key, raw)) return;
+    auto v = parse(raw);
+    if (v.ok()) {
+      out = std::move(v).value();
+    } else {
+      errors_.push_back(where_ + v.status().message());
     }
-    std::string list;
-    for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
-    errors_.push_back(where_ + key + " = \"" + value + "\": must be one of " + list);
   }
   void Known(const char* key) { known_.insert(key); }
   void ReportUnknown(std::vector<std::string>& warnings) const {
@@ -107,15 +156,15 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
   TableReader r(t, "account[" + std::to_string(index) + "].", errors);
   r.Str("name", a.name);
   r.Str("address", a.address);
-  r.Str("role", a.role);
+  r.Typed("role", a.role, ParseRole);
   r.Str("host", a.host);
   r.Int("port", a.port, 1, 65535);
-  r.Str("tls", a.tls);
+  r.Typed("tls", a.tls, ParseTlsMode);
   r.Str("ca_file", a.ca_file);
   r.Bool("tls_verify", a.tls_verify);
   r.Str("username", a.username);
-  r.Str("auth", a.auth);
-  r.Str("provider", a.provider);
+  r.Typed("auth", a.auth, ParseAuth);
+  r.Typed("provider", a.provider, ParseProvider);
   r.Str("tenant", a.tenant);
   r.Str("client_id", a.client_id);
   r.Str("token_endpoint", a.token_endpoint);
@@ -131,8 +180,8 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
   r.Int("poll_interval_s", a.poll_interval_s, 1, 86400);
   r.Int("fetch_batch_max_count", a.fetch_batch_max_count, 1, 100000);
   r.Int("fetch_batch_max_bytes", a.fetch_batch_max_bytes, 1024, 1 << 30);
-  r.Str("post_action", a.post_action);
-  r.Str("reauth_policy", a.reauth_policy);
+  r.Typed("post_action", a.post_action, ParsePostAction);
+  r.Typed("reauth_policy", a.reauth_policy, ParseReauthPolicy);
   r.Int("refresh_token_lifetime_days", a.refresh_token_lifetime_days, 1, 3650);
   r.Int("alert_days", a.alert_days, 0, 365);
   r.Str("client_secret_expires_at", a.client_secret_expires_at);
@@ -140,27 +189,59 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
 
   if (a.name.empty()) errors.push_back(r.where() + "name: required");
   if (a.username.empty()) a.username = a.address;
-  r.OneOf("role", a.role, {"support", "intake"});
-  r.OneOf("tls", a.tls, {"implicit", "starttls"});
-  r.OneOf("auth", a.auth, {"xoauth2", "password"});
-  r.OneOf("provider", a.provider, {"microsoft", "google", "custom"});
-  r.OneOf("reauth_policy", a.reauth_policy, {"fixed", "rolling"});
-  if (a.post_action != "none" && a.post_action != "seen" &&
-      !(a.post_action.rfind("move:", 0) == 0 && a.post_action.size() > 5)) {
-    errors.push_back(r.where() + "post_action = \"" + a.post_action +
-                     "\": must be none, seen or move:FOLDER");
-  }
   if (!a.client_secret_expires_at.empty() && !util::ParseRfc3339(a.client_secret_expires_at)) {
     errors.push_back(r.where() + "client_secret_expires_at = \"" + a.client_secret_expires_at +
                      "\": not an RFC 3339 time");
   }
   if (a.folders.empty()) errors.push_back(r.where() + "folders: must name at least one folder");
-  if (a.auth == "password" && a.password_env.empty() && a.password_file.empty()) {
+  if (a.auth == Auth::kPassword && a.password_env.empty() && a.password_file.empty()) {
     errors.push_back(r.where() + "auth = \"password\" needs password_env or password_file");
   }
 }
 
 }  // namespace
+
+util::Result<Role> ParseRole(std::string_view v) { return ParseOneOf("role", v, kRoles); }
+util::Result<TlsMode> ParseTlsMode(std::string_view v) { return ParseOneOf("tls", v, kTlsModes); }
+util::Result<Auth> ParseAuth(std::string_view v) { return ParseOneOf("auth", v, kAuths); }
+util::Result<Provider> ParseProvider(std::string_view v) {
+  return ParseOneOf("provider", v, kProviders);
+}
+util::Result<ReauthPolicy> ParseReauthPolicy(std::string_view v) {
+  return ParseOneOf("reauth_policy", v, kReauthPolicies);
+}
+util::Result<LogLevel> ParseLogLevel(std::string_view v) {
+  return ParseOneOf("log_level", v, kLogLevels);
+}
+
+util::Result<PostAction> ParsePostAction(std::string_view v) {
+  if (v == "none") return PostAction::None();
+  if (v == "seen") return PostAction::Seen();
+  constexpr std::string_view kMove = "move:";
+  if (v.substr(0, kMove.size()) == kMove && v.size() > kMove.size()) {
+    return PostAction::Move(std::string(v.substr(kMove.size())));
+  }
+  return util::Error(Code::kInvalidArgument, "post_action = \"" + std::string(v) +
+                                                 "\": must be one of none, seen, move:FOLDER");
+}
+
+std::string_view Name(Role v) { return NameOf(v, kRoles); }
+std::string_view Name(TlsMode v) { return NameOf(v, kTlsModes); }
+std::string_view Name(Auth v) { return NameOf(v, kAuths); }
+std::string_view Name(Provider v) { return NameOf(v, kProviders); }
+std::string_view Name(ReauthPolicy v) { return NameOf(v, kReauthPolicies); }
+std::string_view Name(LogLevel v) { return NameOf(v, kLogLevels); }
+std::string Name(const PostAction& v) {
+  switch (v.kind) {
+    case PostAction::Kind::kNone:
+      return "none";
+    case PostAction::Kind::kSeen:
+      return "seen";
+    case PostAction::Kind::kMove:
+      return "move:" + v.folder;
+  }
+  return "?";
+}
 
 const AccountConfig* Config::FindAccount(const std::string& name) const {
   for (const auto& a : accounts) {
@@ -185,14 +266,13 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
   TableReader top(root, "", errors);
   top.Str("data_dir", cfg.data_dir);
   top.Str("ticket_tag", cfg.ticket_tag);
-  top.Str("log_level", cfg.log_level);
+  top.Typed("log_level", cfg.log_level, ParseLogLevel);
   top.Str("alert_command", cfg.alert_command);
   top.Int("expired_retry_hours", cfg.expired_retry_hours, 1, 24 * 365);
   top.Known("admin");
   top.Known("intake");
   top.Known("account");
   top.ReportUnknown(cfg.warnings);
-  top.OneOf("log_level", cfg.log_level, {"trace", "debug", "info", "warn", "error", "off"});
 
   if (auto* admin = root["admin"].as_table()) {
     TableReader r(*admin, "admin.", errors);

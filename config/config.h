@@ -4,24 +4,70 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.h"
 
 namespace config {
 
+// The keys whose values are one of a fixed set are parsed once, here, into
+// these types; nothing downstream compares strings. The accepted strings are
+// part of the contract: Name() gives each value's spelling in deskmail.toml
+// (for logs and JSON), and Parse*() accepts exactly those spellings. A bad
+// value is kInvalidArgument with the message `KEY = "VALUE": must be one of
+// A, B` (LoadConfig prefixes the file and the table).
+
+enum class Role { kSupport, kIntake };                               // role
+enum class TlsMode { kImplicit, kStartTls };                         // tls
+enum class Auth { kXOAuth2, kPassword };                             // auth
+enum class Provider { kMicrosoft, kGoogle, kCustom };                // provider
+enum class ReauthPolicy { kFixed, kRolling };                        // reauth_policy
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kOff };  // log_level
+
+// post_action: what to do to a message on the server once it is committed.
+// "none", "seen" (set \Seen) or "move:FOLDER" (folder non-empty).
+struct PostAction {
+  enum class Kind { kNone, kSeen, kMove };
+  Kind kind = Kind::kNone;
+  std::string folder;  // kMove only
+
+  static PostAction None() { return {}; }
+  static PostAction Seen() { return {Kind::kSeen, {}}; }
+  static PostAction Move(std::string folder) { return {Kind::kMove, std::move(folder)}; }
+  // Anything but none changes the folder: it must be SELECTed, not EXAMINEd.
+  bool WritesFolder() const { return kind != Kind::kNone; }
+  bool operator==(const PostAction&) const = default;
+};
+
+util::Result<Role> ParseRole(std::string_view value);
+util::Result<TlsMode> ParseTlsMode(std::string_view value);
+util::Result<Auth> ParseAuth(std::string_view value);
+util::Result<Provider> ParseProvider(std::string_view value);
+util::Result<ReauthPolicy> ParseReauthPolicy(std::string_view value);
+util::Result<LogLevel> ParseLogLevel(std::string_view value);
+util::Result<PostAction> ParsePostAction(std::string_view value);
+
+std::string_view Name(Role v);
+std::string_view Name(TlsMode v);
+std::string_view Name(Auth v);
+std::string_view Name(Provider v);
+std::string_view Name(ReauthPolicy v);
+std::string_view Name(LogLevel v);
+std::string Name(const PostAction& v);  // "none", "seen", "move:FOLDER"
+
 struct AccountConfig {
   std::string name;
   std::string address;
-  std::string role = "support";  // support | intake
+  Role role = Role::kSupport;
   std::string host;
   int port = 993;
-  std::string tls = "implicit";  // implicit | starttls
+  TlsMode tls = TlsMode::kImplicit;
   std::string ca_file;
   bool tls_verify = true;  // false only with an explicit key; warned at every connect
   std::string username;
-  std::string auth = "xoauth2";        // xoauth2 | password
-  std::string provider = "microsoft";  // microsoft | google | custom
+  Auth auth = Auth::kXOAuth2;
+  Provider provider = Provider::kMicrosoft;
   std::string tenant = "common";
   std::string client_id;
   std::string token_endpoint;
@@ -37,8 +83,8 @@ struct AccountConfig {
   int poll_interval_s = 60;
   int fetch_batch_max_count = 500;       // messages per UID FETCH and per commit
   int fetch_batch_max_bytes = 32 << 20;  // summed RFC822.SIZE per UID FETCH
-  std::string post_action = "none";      // none | seen | move:FOLDER
-  std::string reauth_policy = "fixed";   // fixed | rolling
+  PostAction post_action;
+  ReauthPolicy reauth_policy = ReauthPolicy::kFixed;
   int refresh_token_lifetime_days = 90;
   int alert_days = 10;
   std::string client_secret_expires_at;  // RFC 3339, optional: tracked like the token deadline
@@ -52,7 +98,7 @@ struct Config {
   std::vector<std::string> allowed_forwarders;
   int forward_max_age_days = 14;
   std::string ticket_tag = "[#{id}]";
-  std::string log_level = "info";
+  LogLevel log_level = LogLevel::kInfo;
   std::string alert_command;    // run once a day per expiring account, JSON on stdin
   int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
   std::vector<AccountConfig> accounts;

@@ -10,7 +10,7 @@ namespace engine {
 
 recovery::HealthPolicy PolicyFor(const config::AccountConfig& a) {
   recovery::HealthPolicy p;
-  p.rolling = a.reauth_policy == "rolling";
+  p.rolling = a.reauth_policy == config::ReauthPolicy::kRolling;
   p.lifetime_days = a.refresh_token_lifetime_days;
   p.alert_days = a.alert_days;
   p.uses_oauth = oauth::UsesOAuthRefresh(a);
@@ -18,6 +18,11 @@ recovery::HealthPolicy PolicyFor(const config::AccountConfig& a) {
     p.client_secret_expires_at = util::ParseRfc3339(a.client_secret_expires_at);
   }
   return p;
+}
+
+recovery::AccountSnapshot SnapshotOf(store::ReadTxn& txn, const config::AccountConfig& a,
+                                     std::int64_t now) {
+  return recovery::Snapshot(txn, a.name, PolicyFor(a), now);
 }
 
 nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery::AccountHealth& h,
@@ -32,7 +37,7 @@ nlohmann::json AccountStatusJson(const config::AccountConfig& a, const recovery:
       {"name", a.name},
       {"address", a.address},
       {"state", recovery::TokenStateName(recovery::StateAt(h, p, now))},
-      {"reauth_policy", a.reauth_policy},
+      {"reauth_policy", std::string(config::Name(a.reauth_policy))},
       {"reauth_deadline", deadline ? time_or_null(*deadline) : nlohmann::json(nullptr)},
       {"days_left", days ? nlohmann::json(*days) : nlohmann::json(nullptr)},
       {"last_interactive_auth", time_or_null(h.last_interactive_auth)},

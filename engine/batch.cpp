@@ -97,7 +97,7 @@ recovery::IntakeOptions IntakeOptionsFor(const config::Config& cfg,
   o.allowed_forwarders = cfg.allowed_forwarders;
   o.forward_max_age_days = cfg.forward_max_age_days;
   for (const auto& a : cfg.accounts) {
-    if (a.role != "intake" && !a.address.empty())
+    if (a.role != config::Role::kIntake && !a.address.empty())
       o.account_addresses.emplace_back(a.address, a.name);
   }
   return o;

@@ -11,6 +11,7 @@
 #include "imap/session.h"
 #include "oauth/credentials.h"
 #include "oauth/source.h"
+#include "recovery/lifecycle.h"
 #include "recovery/outage.h"
 #include "recovery/token_health.h"
 
@@ -23,7 +24,7 @@ imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opt
   imap::Config c;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
-  c.tls = a.tls == "starttls" ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
+  c.tls = a.tls == config::TlsMode::kStartTls ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
   c.ca_file = a.ca_file;
   c.verify = a.tls_verify;
   c.connect_timeout = opts.connect_timeout;
@@ -57,13 +58,34 @@ bool SleepFor(std::chrono::milliseconds d, std::stop_token stop) {
 }
 
 // What one connection's life ended with. `server_text` is the server's last
-// words (BYE text), for the Exchange special cases.
+// words (BYE text), for the Exchange special cases; `stage` tells the
+// lifecycle a token endpoint's refusal apart from an IMAP one.
 struct SessionEnd {
+  enum class Stage { kConnect, kToken, kImapAuth, kSync };
   util::Status status;
   std::string server_text;
+  Stage stage = Stage::kConnect;
   bool token_was_fresh = false;  // the rejected token had just been refreshed
 };
 
+recovery::LifecyclePolicy LifecyclePolicyFor(const config::Config& cfg,
+                                             const config::AccountConfig& a,
+                                             const PollerOptions& opts) {
+  recovery::LifecyclePolicy p;
+  p.health = PolicyFor(a);
+  p.expired_retry_s = std::int64_t{cfg.expired_retry_hours} * 3600;
+  p.backoff_min = opts.backoff_min;
+  p.backoff_max = opts.backoff_max;
+  p.outage_check = opts.outage_check;
+  p.once = opts.once;
+  p.once_retries = opts.once_retries;
+  p.once_backoff_max = opts.once_backoff_max;
+  return p;
+}
+
+// The driver of recovery::Lifecycle for one account: the machine decides
+// (when to fetch, retry, open or close an outage, alert); this class
+// performs its actions and reports what happened as events.
 class AccountWorker {
  public:
   AccountWorker(store::Store& store, const config::Config& cfg, const config::AccountConfig& a,
@@ -72,11 +94,14 @@ class AccountWorker {
       : store_(store),
         cfg_(cfg),
         a_(a),
-        commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
+        commit_(a.role == config::Role::kIntake ? IntakeCommit(opts.intake)
+                                                : SupportCommit(ingest)),
         opts_(opts),
         clock_(clock),
         oauth_(oauth::UsesOAuthRefresh(a)),
-        rng_(std::random_device{}()) {}
+        rng_(std::random_device{}()),
+        life_(LifecyclePolicyFor(cfg, a, opts),
+              [this] { return std::uniform_real_distribution<double>(0, 1)(rng_); }) {}
 
   AccountResult Run(std::stop_token stop) {
     if (util::Status s = MakeCredentials(); !s.ok()) {
@@ -84,64 +109,45 @@ class AccountWorker {
       result_.last_error = s;
       return result_;
     }
-    int attempt = 0;
-    bool force_refresh = false;
+    using K = recovery::Action::Kind;
+    recovery::Event ev = Tick();
     while (!stop.stop_requested()) {
-      MaybeAlert();
-      if (oauth_) {
-        if (auto wait = OutageGate(stop); wait != Gate::kProceed) {
-          if (wait == Gate::kStop) break;
-          continue;
+      const recovery::Step step = life_.On(ev);
+      std::optional<recovery::Event> next;
+      for (const recovery::Action& act : step.actions) {
+        switch (act.kind) {
+          case K::kFetch:
+            next = Fetch(stop, act.refresh);
+            break;
+          case K::kAskTokenEndpoint:
+            next = AskTokenEndpoint(act.at);
+            break;
+          case K::kWait:
+            if (step.state == recovery::TokenState::kExpired) {
+              NoteOutage();
+            } else if (!act.cause.empty()) {
+              spdlog::warn("account {}: {}; reconnecting in {} s", a_.name, act.cause,
+                           std::chrono::duration_cast<std::chrono::seconds>(act.delay).count());
+            }
+            if (!SleepFor(act.delay, stop)) return result_;
+            next = Tick();
+            break;
+          case K::kStop:
+            Stopped(act);
+            return result_;
+          default:
+            if (util::Status s = Perform(act); !s.ok()) {
+              spdlog::error("account {}: {}: {}", a_.name, recovery::ActionKindName(act.kind),
+                            s.ToString());
+            }
         }
       }
-      SessionEnd end = Session(stop, force_refresh);
-      force_refresh = false;
-      const util::Status& s = end.status;
-      result_.ok = s.ok();
-      result_.last_error = s;
-      if (stop.stop_requested()) break;
-      if (s.ok()) {
-        if (opts_.once) break;
-        attempt = 0;
-        continue;
-      }
-      if (s.code() == Code::kNotFound) {  // never authorized: nothing to retry
-        spdlog::error("account {}: {}", a_.name, s.message());
-        break;
-      }
-      if (oauth_ && s.code() == Code::kAuthRejected) {
-        OpenOutage(s.message());
-        if (opts_.once) break;
-        continue;
-      }
-      std::chrono::milliseconds delay = Backoff(attempt++, opts_.backoff_min, opts_.backoff_max,
-                                                std::uniform_real_distribution<double>(0, 1)(rng_));
-      if (imap::IsAccessTokenExpired(end.server_text)) {
-        // Exchange ends sessions whose access token lapsed: refresh, come straight back.
-        spdlog::info("account {}: server says the access token expired; refreshing", a_.name);
-        force_refresh = true;
-        delay = std::chrono::milliseconds(0);
-      } else if (auto throttle = imap::ThrottleBackoff(end.server_text)) {
-        delay = *throttle;
-      } else if (auto after = creds_->retry_after()) {
-        delay = std::max<std::chrono::milliseconds>(delay, *after);
-      } else if (s.code() == Code::kAuthRejected || s.code() == Code::kTls) {
-        delay = opts_.backoff_max;  // needs an operator; do not hammer the server
-      }
-      if (opts_.once) {
-        if (s.code() != Code::kTransient || attempt > opts_.once_retries) break;
-        delay = std::min<std::chrono::milliseconds>(delay, opts_.once_backoff_max);
-      }
-      spdlog::warn("account {}: {}; reconnecting in {} s", a_.name, s.ToString(),
-                   std::chrono::duration_cast<std::chrono::seconds>(delay).count());
-      if (!SleepFor(delay, stop)) break;
+      ev = next ? std::move(*next) : Tick();
     }
     return result_;
   }
 
  private:
-  enum class Gate { kProceed, kWait, kStop };
-
   util::Status MakeCredentials() {
     if (!oauth_) {
       auto c = oauth::MakeCredentialSource(a_);
@@ -170,41 +176,95 @@ class AccountWorker {
     return h;
   }
 
-  // While an outage is open nothing is fetched. The token endpoint is asked
-  // again at most every expired_retry_hours; `deskmail reauth` (another
-  // process) closes the outage, which this loop notices.
-  Gate OutageGate(std::stop_token stop) {
-    recovery::AccountHealth h = Health();
-    if (h.open_outage == 0) return Gate::kProceed;
-    result_.open_outage = h.open_outage;
+  recovery::Event Tick() { return recovery::Event::Tick(clock_.NowSeconds(), Health()); }
+
+  // One session (connect, authenticate, sync, wait, sync...), reported as
+  // the event its end means to the lifecycle.
+  recovery::Event Fetch(std::stop_token stop, bool refresh) {
+    SessionEnd end = Session(stop, refresh);
+    result_.ok = end.status.ok();
+    result_.last_error = end.status;
     const std::int64_t now = clock_.NowSeconds();
-    if (now - h.last_refresh_attempt >= std::int64_t{cfg_.expired_retry_hours} * 3600) {
-      auto fresh = creds_->Get(/*refresh=*/true);
-      util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
-        recovery::AccountHealth cur = recovery::LoadHealth(txn, a_.name);
-        cur.last_refresh_attempt = now;
-        if (auto s = recovery::SaveHealth(txn, a_.name, cur); !s.ok()) return s;
-        if (!fresh.ok()) return util::Status{};
-        auto closed = recovery::CloseOutage(txn, a_.name, now);
-        return closed.ok() ? util::Status{} : closed.status();
-      });
-      if (fresh.ok() && ws.ok()) {
-        spdlog::info("account {}: the token works again; outage #{} closed, backfilling", a_.name,
-                     h.open_outage);
-        result_.open_outage = 0;
-        return Gate::kProceed;
-      }
+    const util::Status& s = end.status;
+    if (s.ok()) return recovery::Event::SessionEnded(now);
+    switch (end.stage) {
+      case SessionEnd::Stage::kToken:
+        return TokenEvent(s, now);
+      case SessionEnd::Stage::kImapAuth:
+        if (s.code() == Code::kAuthRejected) {
+          return recovery::Event::ImapAuthRejected(now, end.token_was_fresh && oauth_,
+                                                   oauth_ ? s.message() : s.ToString());
+        }
+        break;
+      case SessionEnd::Stage::kConnect:
+      case SessionEnd::Stage::kSync:
+        break;
     }
-    result_.ok = false;
-    result_.last_error =
-        util::Error(Code::kAuthRejected, "outage #" + std::to_string(h.open_outage) +
-                                             " open, fetching stopped (" + h.last_error +
-                                             "): run `deskmail reauth " + a_.name + "`");
-    if (opts_.once) return Gate::kStop;
-    return SleepFor(opts_.outage_check, stop) ? Gate::kWait : Gate::kStop;
+    if (imap::IsAccessTokenExpired(end.server_text)) {
+      spdlog::info("account {}: server says the access token expired; refreshing", a_.name);
+      return recovery::Event::ImapTransient(now, s.ToString(), std::nullopt, true);
+    }
+    auto throttle = imap::ThrottleBackoff(end.server_text);
+    if (s.code() == Code::kTransient)
+      return recovery::Event::ImapTransient(now, s.ToString(), throttle);
+    recovery::Event e = recovery::Event::Failure(
+        now, s.ToString(), s.code() == Code::kAuthRejected || s.code() == Code::kTls);
+    e.retry_after = throttle;
+    return e;
   }
 
-  void OpenOutage(const std::string& cause) {
+  // What a failed token request means to the lifecycle.
+  recovery::Event TokenEvent(const util::Status& s, std::int64_t now) {
+    if (s.code() == Code::kNotFound) return recovery::Event::NeverAuthorized(now, s.message());
+    if (oauth_ && s.code() == Code::kAuthRejected) {
+      return recovery::Event::TokenRefused(now, s.message());
+    }
+    if (s.code() == Code::kTransient) {
+      return recovery::Event::TokenTransient(now, s.ToString(), creds_->retry_after());
+    }
+    return recovery::Event::Failure(now, s.ToString(),
+                                    s.code() == Code::kAuthRejected || s.code() == Code::kTls);
+  }
+
+  // While expired: one refresh-token grant, recorded as an attempt whatever
+  // it answers (`deskmail reauth` in another process may also close the outage).
+  recovery::Event AskTokenEndpoint(std::int64_t at) {
+    auto fresh = creds_->Get(/*refresh=*/true);
+    util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
+      recovery::AccountHealth cur = recovery::LoadHealth(txn, a_.name);
+      cur.last_refresh_attempt = at;
+      return recovery::SaveHealth(txn, a_.name, cur);
+    });
+    if (!ws.ok())
+      spdlog::error("account {}: cannot record the attempt: {}", a_.name, ws.ToString());
+    const std::int64_t now = clock_.NowSeconds();
+    if (fresh.ok()) return recovery::Event::TokenOk(now, /*rotated=*/true);
+    return TokenEvent(fresh.status(), now);
+  }
+
+  // The side effects; the moves (fetch, wait, stop) are Run's.
+  util::Status Perform(const recovery::Action& act) {
+    using K = recovery::Action::Kind;
+    switch (act.kind) {
+      case K::kOpenOutage:
+        return OpenOutage(act.cause);
+      case K::kCloseOutage:
+        return CloseOutage(act.at);
+      case K::kRecordSync:
+        return store_.Write([&](store::WriteTxn& txn) {
+          return recovery::RecordSyncSuccess(txn, a_.name, act.at);
+        });
+      case K::kRaiseAlert:
+        return Alert(act.at);
+      case K::kWarn:
+        spdlog::warn("account {}: {}", a_.name, act.cause);
+        return {};
+      default:
+        return {};
+    }
+  }
+
+  util::Status OpenOutage(const std::string& cause) {
     const std::int64_t now = clock_.NowSeconds();
     std::uint64_t id = 0;
     util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
@@ -213,36 +273,79 @@ class AccountWorker {
       id = *r;
       return util::Status{};
     });
-    if (!ws.ok()) {
-      spdlog::error("account {}: cannot record the outage: {}", a_.name, ws.ToString());
-      return;
-    }
+    if (!ws.ok()) return ws;
     result_.open_outage = id;
     spdlog::error("account {}: {}; outage #{} opened, fetching stopped until `deskmail reauth {}`",
                   a_.name, cause, id, a_.name);
+    return {};
   }
 
-  // Once a day per account while its token is expiring. Read first: the
-  // write (and its fsync) happens only on the day an alert is due.
-  void MaybeAlert() {
-    if (!oauth_) return;
-    const std::int64_t now = clock_.NowSeconds();
-    const recovery::HealthPolicy policy = PolicyFor(a_);
-    auto due = [&](const recovery::AccountHealth& h) {
-      return recovery::StateAt(h, policy, now) == recovery::TokenState::kExpiring &&
-             h.last_alert_day != now / 86400;
-    };
-    if (!due(Health())) return;
+  util::Status CloseOutage(std::int64_t at) {
+    std::uint64_t id = 0;
+    util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
+      auto closed = recovery::CloseOutage(txn, a_.name, at);
+      if (!closed.ok()) return closed.status();
+      id = *closed;
+      return util::Status{};
+    });
+    if (!ws.ok()) return ws;
+    spdlog::info("account {}: the token works again; outage #{} closed, backfilling", a_.name, id);
+    result_.open_outage = 0;
+    return {};
+  }
+
+  // The machine said an alert is due today; another process may have
+  // raised it meanwhile, so the day is claimed in a write transaction.
+  util::Status Alert(std::int64_t now) {
     bool raise = false;
     recovery::AccountHealth h;
     util::Status ws = store_.Write([&](store::WriteTxn& txn) -> util::Status {
       h = recovery::LoadHealth(txn, a_.name);
-      raise = due(h);  // another process may have alerted meanwhile
+      raise = h.last_alert_day != now / 86400;
       if (!raise) return util::Status{};
       h.last_alert_day = now / 86400;
       return recovery::SaveHealth(txn, a_.name, h);
     });
-    if (ws.ok() && raise) RaiseAlert(cfg_, a_, h, policy, now);
+    if (ws.ok() && raise) RaiseAlert(cfg_, a_, h, PolicyFor(a_), now);
+    return ws;
+  }
+
+  // An open outage is the account's result until it closes.
+  void NoteOutage() {
+    const recovery::AccountHealth& h = life_.health();
+    const std::uint64_t id = h.open_outage != 0 ? h.open_outage : result_.open_outage;
+    if (id == 0) return;
+    result_.open_outage = id;
+    result_.ok = false;
+    result_.last_error = util::Error(Code::kAuthRejected,
+                                     "outage #" + std::to_string(id) + " open, fetching stopped (" +
+                                         h.last_error + "): run `deskmail reauth " + a_.name + "`");
+  }
+
+  // The worker ends: the result is the last session's, or the open outage.
+  void Stopped(const recovery::Action& stop) {
+    if (life_.state() == recovery::TokenState::kExpired) {
+      NoteOutage();
+    } else if (!stop.cause.empty() && result_.ok) {
+      result_.ok = false;
+      result_.last_error = util::Error(Code::kInternal, stop.cause);
+    }
+  }
+
+  // The lifecycle's word after each complete pass: record it, alert if due,
+  // and whether to go on fetching in this session.
+  util::Result<bool> AfterPass(std::uint64_t fetched) {
+    const recovery::Step step =
+        life_.On(recovery::Event::SyncOk(clock_.NowSeconds(), Health(), fetched));
+    bool go_on = true;
+    for (const recovery::Action& act : step.actions) {
+      if (act.kind == recovery::Action::Kind::kStopFetching) {
+        go_on = false;
+      } else if (util::Status s = Perform(act); !s.ok()) {
+        return s;
+      }
+    }
+    return go_on;
   }
 
   // One connection's life: connect, authenticate, sync, wait, sync...
@@ -255,8 +358,9 @@ class AccountWorker {
       end.server_text = err.server_text;
       return end;
     }
-    end.status = Authenticate(*session, force_refresh);
+    end.status = Authenticate(*session, force_refresh, end);
     if (!end.status.ok()) return end;
+    end.stage = SessionEnd::Stage::kSync;
     auto caps = session->GetCapabilities();
     const bool idle = caps.ok() && caps->Has("IDLE");
     auto fail = [&](util::Status s) {
@@ -266,6 +370,7 @@ class AccountWorker {
     };
 
     while (!stop.stop_requested()) {
+      std::uint64_t pass_fetched = 0;
       for (const auto& folder : a_.folders) {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
@@ -273,6 +378,7 @@ class AccountWorker {
         auto stats = SyncFolder(store_, *session, a_, folder, commit_, sync, clock_, stop);
         if (!stats.ok()) return fail(stats.status());
         Add(*stats);
+        pass_fetched += stats->fetched;
         if (stats->fetched > 0) {
           spdlog::info(
               "account {}: {}: {} fetched, {} new tickets, {} threaded, {} ignored, "
@@ -282,11 +388,9 @@ class AccountWorker {
         }
       }
       if (stop.stop_requested()) break;
-      util::Status rs = store_.Write([&](store::WriteTxn& txn) {
-        return recovery::RecordSyncSuccess(txn, a_.name, clock_.NowSeconds());
-      });
-      if (!rs.ok()) return fail(rs);
-      if (opts_.once) {
+      auto go_on = AfterPass(pass_fetched);
+      if (!go_on.ok()) return fail(go_on.status());
+      if (!*go_on) {
         session->Logout();
         return end;
       }
@@ -309,10 +413,18 @@ class AccountWorker {
 
   // A rejected cached token gets one retry with a freshly refreshed one; a
   // fresh token rejected by IMAP means the grant is dead (an outage).
-  util::Status Authenticate(imap::Session& session, bool force_refresh) {
+  util::Status Authenticate(imap::Session& session, bool force_refresh, SessionEnd& end) {
     for (bool refresh : {force_refresh, true}) {
+      end.stage = SessionEnd::Stage::kToken;
       auto secret = creds_->Get(refresh);
       if (!secret.ok()) return secret.status();
+      if (refresh && oauth_) {
+        const recovery::Step step =
+            life_.On(recovery::Event::TokenOk(clock_.NowSeconds(), /*rotated=*/true));
+        for (const recovery::Action& act : step.actions) (void)Perform(act);
+      }
+      end.stage = SessionEnd::Stage::kImapAuth;
+      end.token_was_fresh = refresh;
       util::Status s = secret->is_token
                            ? session.Authenticate(imap::XOAuth2{secret->user, secret->value})
                            : session.Authenticate(imap::Login{secret->user, secret->value});
@@ -340,6 +452,7 @@ class AccountWorker {
   const bool oauth_;
   std::unique_ptr<oauth::CredentialSource> creds_;
   std::mt19937_64 rng_;
+  recovery::Lifecycle life_;  // the policy; this class only performs it
   AccountResult result_;
 };
 
@@ -347,11 +460,7 @@ class AccountWorker {
 
 std::chrono::milliseconds Backoff(int attempt, std::chrono::milliseconds min,
                                   std::chrono::milliseconds max, double random01) {
-  double base = static_cast<double>(min.count());
-  for (int i = 0; i < attempt && base < static_cast<double>(max.count()); ++i) base *= 2;
-  base = std::min(base, static_cast<double>(max.count()));
-  double jittered = base * (0.75 + 0.5 * random01);
-  return std::chrono::milliseconds(static_cast<std::int64_t>(jittered));
+  return recovery::Backoff(attempt, min, max, random01);
 }
 
 std::map<std::string, AccountResult> RunPoller(store::Store& store, const config::Config& cfg,

@@ -3,6 +3,8 @@
 // folder, then waits in IDLE (where offered) or sleeps poll_interval_s, and
 // reconnects with exponential backoff and jitter after a failure.
 //
+// When to fetch, retry, open or close an outage and alert is decided by
+// recovery::Lifecycle (docs/LIFECYCLE.md); the worker performs its actions.
 // Token expiry is not a hiccup: when the identity provider says the refresh
 // token is dead (invalid_grant), or IMAP rejects a freshly refreshed token,
 // the worker opens an outage, stops fetching for that account, retries the

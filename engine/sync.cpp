@@ -13,8 +13,14 @@ namespace {
 using Kind = recovery::Outcome::Kind;
 
 util::Status PostAction(imap::Session& session, const config::AccountConfig& a, std::uint32_t uid) {
-  if (a.post_action == "seen") return session.MarkSeen(uid);
-  if (a.post_action.rfind("move:", 0) == 0) return session.Move(uid, a.post_action.substr(5));
+  switch (a.post_action.kind) {
+    case config::PostAction::Kind::kNone:
+      return {};
+    case config::PostAction::Kind::kSeen:
+      return session.MarkSeen(uid);
+    case config::PostAction::Kind::kMove:
+      return session.Move(uid, a.post_action.folder);
+  }
   return {};
 }
 
@@ -26,7 +32,7 @@ util::Status PostAction(imap::Session& session, const config::AccountConfig& a, 
 util::Status CatchUpMoves(store::Store& store, imap::Session& session,
                           const config::AccountConfig& a, const std::string& folder,
                           const store::Checkpoint& cp) {
-  if (a.post_action.rfind("move:", 0) != 0 || cp.last_uid == 0) return {};
+  if (a.post_action.kind != config::PostAction::Kind::kMove || cp.last_uid == 0) return {};
   auto listed = session.ListFrom(1);
   if (!listed.ok()) return listed.status();
   std::vector<std::uint32_t> left;
@@ -60,7 +66,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
                                    const CommitFn& commit_one, const SyncOptions& opts,
                                    const util::Clock& clock, std::stop_token stop) {
   SyncStats stats;
-  const bool writable = account.post_action != "none";
+  const bool writable = account.post_action.WritesFolder();
   auto box = writable ? session.Select(folder) : session.Examine(folder);
   if (!box.ok()) return box.status();
 

@@ -171,24 +171,24 @@ util::Status OAuthError::ToStatus() const {
   return util::Error(util::Code::kProtocol, Summary());
 }
 
-OAuthEndpoints DefaultEndpoints(std::string_view provider, std::string_view tenant) {
+OAuthEndpoints DefaultEndpoints(config::Provider provider, std::string_view tenant) {
   OAuthEndpoints e;
-  if (provider == "microsoft") {
+  if (provider == config::Provider::kMicrosoft) {
     const std::string base = "https://login.microsoftonline.com/" +
                              std::string(tenant.empty() ? "common" : tenant) + "/oauth2/v2.0/";
     e.token = base + "token";
     e.device_code = base + "devicecode";
-  } else if (provider == "google") {
+  } else if (provider == config::Provider::kGoogle) {
     e.token = "https://oauth2.googleapis.com/token";
     e.device_code = "https://oauth2.googleapis.com/device/code";
   }
   return e;
 }
 
-std::string DefaultScope(std::string_view provider) {
-  if (provider == "microsoft")
+std::string DefaultScope(config::Provider provider) {
+  if (provider == config::Provider::kMicrosoft)
     return "https://outlook.office.com/IMAP.AccessAsUser.All offline_access";
-  if (provider == "google") return "https://mail.google.com/";
+  if (provider == config::Provider::kGoogle) return "https://mail.google.com/";
   return {};
 }
 

@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/config.h"
 #include "util/result.h"
 
 namespace oauth {
@@ -35,14 +36,14 @@ struct HttpOptions {
   std::chrono::milliseconds read_timeout{15000};  // also used for writes
 };
 
-// "microsoft": https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
-// and .../devicecode (tenant "common" when empty); "google":
-// https://oauth2.googleapis.com/token and .../device/code. Anything else
-// ("custom"): empty URLs, which the caller must fill from the config.
-OAuthEndpoints DefaultEndpoints(std::string_view provider, std::string_view tenant);
+// microsoft: https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token
+// and .../devicecode (tenant "common" when empty); google:
+// https://oauth2.googleapis.com/token and .../device/code; custom: empty
+// URLs, which the caller must fill from the config.
+OAuthEndpoints DefaultEndpoints(config::Provider provider, std::string_view tenant);
 // microsoft: "https://outlook.office.com/IMAP.AccessAsUser.All offline_access";
-// google: "https://mail.google.com/"; anything else: "".
-std::string DefaultScope(std::string_view provider);
+// google: "https://mail.google.com/"; custom: "".
+std::string DefaultScope(config::Provider provider);
 
 // OK for https:// URLs, and for http:// ones whose host is 127.0.0.1, ::1
 // or localhost; kInvalidArgument (naming the URL) otherwise.

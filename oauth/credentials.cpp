@@ -92,7 +92,7 @@ util::Result<std::string> RunCommandForSecret(const std::string& command) {
 util::Result<std::unique_ptr<CredentialSource>> MakeCredentialSource(
     const config::AccountConfig& a) {
   const std::string user = a.username.empty() ? a.address : a.username;
-  if (a.auth == "password") {
+  if (a.auth == config::Auth::kPassword) {
     if (!a.password_env.empty()) {
       const char* v = std::getenv(a.password_env.c_str());
       if (v == nullptr || *v == '\0') {

@@ -66,7 +66,8 @@ std::string ClientSecretFor(const config::AccountConfig& a) {
 }
 
 bool UsesOAuthRefresh(const config::AccountConfig& a) {
-  return a.auth == "xoauth2" && a.access_token_command.empty() && a.access_token_file.empty();
+  return a.auth == config::Auth::kXOAuth2 && a.access_token_command.empty() &&
+         a.access_token_file.empty();
 }
 
 OAuthCredentialSource::OAuthCredentialSource(const config::AccountConfig& a, store::Store& store,

@@ -1,6 +1,7 @@
 #include "recovery/outage.h"
 
 #include "recovery/detail/event.h"
+#include "recovery/lifecycle.h"
 #include "recovery/token_health.h"
 
 namespace recovery {
@@ -12,7 +13,7 @@ util::Result<std::uint64_t> OpenOutage(store::WriteTxn& txn, const std::string& 
   store::OutageRecord o;
   o.id = txn.AllocateOutageId();
   o.account = account;
-  o.start = h.last_sync != 0 ? h.last_sync : now;
+  o.start = OutageStart(h, now);
   o.detected_at = now;
   o.cause = cause;
   if (auto s = txn.PutOutage(o); !s.ok()) return s;
@@ -42,6 +43,7 @@ util::Result<std::uint64_t> CloseOutage(store::WriteTxn& txn, const std::string&
   }
   h.open_outage = 0;
   h.recovering = true;
+  h.recovering_outage = id;
   h.last_error.clear();
   if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
   if (auto s = detail::AppendJsonEvent(txn, now, "outage.closed",
@@ -78,13 +80,19 @@ util::Status RecordSyncSuccess(store::WriteTxn& txn, const std::string& account,
   AccountHealth h = LoadHealth(txn, account);
   h.last_sync = now;
   h.last_error.clear();
-  bool was_recovering = h.recovering;
+  const bool was_recovering = h.recovering;
+  const std::uint64_t outage = h.recovering_outage;
   h.recovering = false;
+  h.recovering_outage = 0;
   if (auto s = SaveHealth(txn, account, h); !s.ok()) return s;
-  if (was_recovering) {
-    return detail::AppendJsonEvent(txn, now, "account.recovered", {{"account", account}});
+  if (!was_recovering) return {};
+  // The backfill is done: say which outage it closed and what it brought in.
+  nlohmann::json ev = {{"account", account}};
+  if (outage != 0) {
+    ev["outage"] = outage;
+    if (auto o = txn.GetOutage(outage)) ev["recovered"] = o->recovered;
   }
-  return {};
+  return detail::AppendJsonEvent(txn, now, "account.recovered", std::move(ev));
 }
 
 }  // namespace recovery

@@ -76,6 +76,7 @@ AccountHealth LoadHealth(store::ReadTxn& txn, const std::string& account) {
   h.last_alert_day = j.value("alert_day", std::int64_t{-1});
   h.open_outage = j.value("outage", std::uint64_t{0});
   h.recovering = j.value("recovering", false);
+  h.recovering_outage = j.value("recovering_outage", std::uint64_t{0});
   h.last_error = j.value("error", std::string());
   return h;
 }
@@ -89,6 +90,7 @@ util::Status SaveHealth(store::WriteTxn& txn, const std::string& account, const 
                       {"alert_day", h.last_alert_day},
                       {"outage", h.open_outage},
                       {"recovering", h.recovering},
+                      {"recovering_outage", h.recovering_outage},
                       {"error", h.last_error}};
   return txn.PutAccount(account, j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }

@@ -38,6 +38,7 @@ struct AccountHealth {
   std::int64_t last_alert_day = -1;        // day number (unix / 86400) of the last alert
   std::uint64_t open_outage = 0;           // outage id while fetching is stopped
   bool recovering = false;                 // reauthenticated, backfill not yet complete
+  std::uint64_t recovering_outage = 0;     // while recovering: the outage being backfilled
   std::string last_error;                  // one line, never a secret
 };
 

@@ -52,13 +52,13 @@ password_env = "LEGACY_PW"
   CHECK(a.name == "support");
   CHECK(a.folders == std::vector<std::string>{"INBOX", "Escalations"});
   CHECK(a.poll_interval_s == 30);
-  CHECK(a.post_action == "move:Done");
-  CHECK(a.reauth_policy == "rolling");
+  CHECK(a.post_action == config::PostAction::Move("Done"));
+  CHECK(a.reauth_policy == config::ReauthPolicy::kRolling);
   CHECK(a.alert_days == 7);
   CHECK(a.tls_verify);
   const auto* b = cfg->FindAccount("legacy");
   REQUIRE(b != nullptr);
-  CHECK(b->tls == "starttls");
+  CHECK(b->tls == config::TlsMode::kStartTls);
   CHECK(b->password_env == "LEGACY_PW");
   CHECK(b->folders == std::vector<std::string>{"INBOX"});
   CHECK(cfg->warnings.empty());
@@ -95,4 +95,122 @@ TEST_CASE("unknown keys are warnings, not errors") {
   REQUIRE(cfg->warnings.size() == 2);
   CHECK_THAT(cfg->warnings[0], Catch::Contains("colour"));
   CHECK_THAT(cfg->warnings[1], Catch::Contains("account[0].hots"));
+}
+
+namespace {
+
+// One account key set to `value` inside a minimal file.
+util::Result<config::Config> WithAccountKey(const std::string& key, const std::string& value) {
+  return config::ParseConfig(
+      "[[account]]\nname = \"a\"\npassword_env = \"P\"\n" + key + " = \"" + value + "\"\n",
+      "deskmail.toml");
+}
+
+// A bad value names the file, the table, the key, the value and every
+// accepted spelling.
+void CheckRejected(const std::string& key, const std::string& value, const std::string& allowed) {
+  INFO(key << " = " << value);
+  auto cfg = key == "log_level"
+                 ? config::ParseConfig("log_level = \"" + value + "\"\n", "deskmail.toml")
+                 : WithAccountKey(key, value);
+  REQUIRE_FALSE(cfg.ok());
+  CHECK(cfg.status().code() == util::Code::kInvalidArgument);
+  const std::string where = key == "log_level" ? "deskmail.toml: " : "deskmail.toml: account[0].";
+  CHECK(cfg.status().message() == where + key + " = \"" + value + "\": must be one of " + allowed);
+}
+
+}  // namespace
+
+TEST_CASE("every enumerated key accepts exactly its documented spellings") {
+  using namespace config;
+  SECTION("role") {
+    CHECK(WithAccountKey("role", "support")->accounts[0].role == Role::kSupport);
+    CHECK(WithAccountKey("role", "intake")->accounts[0].role == Role::kIntake);
+    CheckRejected("role", "Intake", "support, intake");
+    CheckRejected("role", "", "support, intake");
+  }
+  SECTION("tls") {
+    CHECK(WithAccountKey("tls", "implicit")->accounts[0].tls == TlsMode::kImplicit);
+    CHECK(WithAccountKey("tls", "starttls")->accounts[0].tls == TlsMode::kStartTls);
+    CheckRejected("tls", "ssl", "implicit, starttls");
+    CheckRejected("tls", "STARTTLS", "implicit, starttls");
+  }
+  SECTION("auth") {
+    CHECK(WithAccountKey("auth", "xoauth2")->accounts[0].auth == Auth::kXOAuth2);
+    CHECK(WithAccountKey("auth", "password")->accounts[0].auth == Auth::kPassword);
+    CheckRejected("auth", "oauth2", "xoauth2, password");
+  }
+  SECTION("provider") {
+    CHECK(WithAccountKey("provider", "microsoft")->accounts[0].provider == Provider::kMicrosoft);
+    CHECK(WithAccountKey("provider", "google")->accounts[0].provider == Provider::kGoogle);
+    CHECK(WithAccountKey("provider", "custom")->accounts[0].provider == Provider::kCustom);
+    CheckRejected("provider", "azure", "microsoft, google, custom");
+  }
+  SECTION("reauth_policy") {
+    CHECK(WithAccountKey("reauth_policy", "fixed")->accounts[0].reauth_policy ==
+          ReauthPolicy::kFixed);
+    CHECK(WithAccountKey("reauth_policy", "rolling")->accounts[0].reauth_policy ==
+          ReauthPolicy::kRolling);
+    CheckRejected("reauth_policy", "sliding", "fixed, rolling");
+  }
+  SECTION("post_action") {
+    CHECK(WithAccountKey("post_action", "none")->accounts[0].post_action == PostAction::None());
+    CHECK(WithAccountKey("post_action", "seen")->accounts[0].post_action == PostAction::Seen());
+    auto moved = WithAccountKey("post_action", "move:Archive/2024 Done");
+    REQUIRE(moved.ok());
+    CHECK(moved->accounts[0].post_action.kind == PostAction::Kind::kMove);
+    CHECK(moved->accounts[0].post_action.folder == "Archive/2024 Done");
+    CHECK(moved->accounts[0].post_action.WritesFolder());
+    CHECK_FALSE(PostAction::None().WritesFolder());
+    CheckRejected("post_action", "move:", "none, seen, move:FOLDER");
+    CheckRejected("post_action", "delete", "none, seen, move:FOLDER");
+    CheckRejected("post_action", "Seen", "none, seen, move:FOLDER");
+  }
+  SECTION("log_level") {
+    const std::pair<const char*, LogLevel> ok[] = {
+        {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+        {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}, {"off", LogLevel::kOff}};
+    for (const auto& [text, level] : ok) {
+      auto cfg = ParseConfig(std::string("log_level = \"") + text + "\"\n", "f");
+      REQUIRE(cfg.ok());
+      CHECK(cfg->log_level == level);
+      CHECK(Name(level) == text);
+    }
+    CheckRejected("log_level", "warning", "trace, debug, info, warn, error, off");
+  }
+}
+
+TEST_CASE("the typed defaults are the documented ones") {
+  auto cfg = config::ParseConfig("[[account]]\nname = \"a\"\n", "f");
+  REQUIRE(cfg.ok());
+  const auto& a = cfg->accounts[0];
+  CHECK(a.role == config::Role::kSupport);
+  CHECK(a.tls == config::TlsMode::kImplicit);
+  CHECK(a.auth == config::Auth::kXOAuth2);
+  CHECK(a.provider == config::Provider::kMicrosoft);
+  CHECK(a.post_action == config::PostAction::None());
+  CHECK(a.reauth_policy == config::ReauthPolicy::kFixed);
+  CHECK(cfg->log_level == config::LogLevel::kInfo);
+}
+
+TEST_CASE("Name() spells each value as deskmail.toml does, and parses back") {
+  using namespace config;
+  for (Role v : {Role::kSupport, Role::kIntake}) CHECK(*ParseRole(Name(v)) == v);
+  for (TlsMode v : {TlsMode::kImplicit, TlsMode::kStartTls}) CHECK(*ParseTlsMode(Name(v)) == v);
+  for (Auth v : {Auth::kXOAuth2, Auth::kPassword}) CHECK(*ParseAuth(Name(v)) == v);
+  for (Provider v : {Provider::kMicrosoft, Provider::kGoogle, Provider::kCustom})
+    CHECK(*ParseProvider(Name(v)) == v);
+  for (ReauthPolicy v : {ReauthPolicy::kFixed, ReauthPolicy::kRolling})
+    CHECK(*ParseReauthPolicy(Name(v)) == v);
+  for (const PostAction& v : {PostAction::None(), PostAction::Seen(), PostAction::Move("Done")})
+    CHECK(*ParsePostAction(Name(v)) == v);
+  CHECK(Name(PostAction::Move("A/B")) == "move:A/B");
+  CHECK(Name(Role::kIntake) == "intake");
+}
+
+TEST_CASE("a key of the wrong TOML type is reported as such, not as a bad value") {
+  auto cfg = config::ParseConfig("[[account]]\nname = \"a\"\nrole = 3\n", "deskmail.toml");
+  REQUIRE_FALSE(cfg.ok());
+  CHECK_THAT(cfg.status().message(),
+             Catch::Contains("account[0].role (line 3): expected a string"));
 }

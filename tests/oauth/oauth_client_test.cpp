@@ -95,19 +95,19 @@ TEST_CASE("oauth: endpoint URLs: https anywhere, http only on loopback", "[oauth
 }
 
 TEST_CASE("oauth: provider defaults", "[oauth]") {
-  auto ms = oauth::DefaultEndpoints("microsoft", "contoso.onmicrosoft.com");
+  auto ms = oauth::DefaultEndpoints(config::Provider::kMicrosoft, "contoso.onmicrosoft.com");
   CHECK(ms.token == "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token");
   CHECK(ms.device_code ==
         "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/devicecode");
-  CHECK(oauth::DefaultEndpoints("microsoft", "").token ==
+  CHECK(oauth::DefaultEndpoints(config::Provider::kMicrosoft, "").token ==
         "https://login.microsoftonline.com/common/oauth2/v2.0/token");
-  auto g = oauth::DefaultEndpoints("google", "ignored");
+  auto g = oauth::DefaultEndpoints(config::Provider::kGoogle, "ignored");
   CHECK(g.token == "https://oauth2.googleapis.com/token");
   CHECK(g.device_code == "https://oauth2.googleapis.com/device/code");
-  CHECK(oauth::DefaultEndpoints("custom", "x").token.empty());
-  CHECK(oauth::DefaultScope("microsoft") == kScope);
-  CHECK(oauth::DefaultScope("google") == "https://mail.google.com/");
-  CHECK(oauth::DefaultScope("custom").empty());
+  CHECK(oauth::DefaultEndpoints(config::Provider::kCustom, "x").token.empty());
+  CHECK(oauth::DefaultScope(config::Provider::kMicrosoft) == kScope);
+  CHECK(oauth::DefaultScope(config::Provider::kGoogle) == "https://mail.google.com/");
+  CHECK(oauth::DefaultScope(config::Provider::kCustom).empty());
 }
 
 TEST_CASE("oauth: token errors are classified from status and body", "[oauth]") {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "recovery/ingest.h"
 #include "recovery/token_health.h"
@@ -102,4 +103,39 @@ TEST_CASE("mail dated inside the window is tagged and counted once, other mail i
     CHECK(t.GetOutage(id)->recovered == 1);
     return util::Status{};
   });
+}
+
+TEST_CASE("the backfill's end names the outage it closed and what it recovered") {
+  TempStore ts;
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0); });
+  std::uint64_t id = 0;
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    id = *recovery::OpenOutage(t, "a", "expired", kT0 + kDay);
+    auto c = recovery::CloseOutage(t, "a", kT0 + 2 * kDay);
+    return c.ok() ? util::Status{} : c.status();
+  });
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    recovery::IngestOptions opts;
+    auto r = recovery::Commit(
+        t, recovery::Prepare({"a", "", "imap", kT0 + 2 * kDay}, MailOn(kT0 + kDay + 60, 9)), opts);
+    return r.ok() ? util::Status{} : r.status();
+  });
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0 + 2 * kDay); });
+  // A later pass is not a second recovery.
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0 + 3 * kDay); });
+  std::vector<nlohmann::json> recovered;
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                t.ForEachEvent(0, [&](const store::Event& e) {
+                  if (e.type == "account.recovered")
+                    recovered.push_back(nlohmann::json::parse(e.data_json));
+                  return true;
+                });
+                return util::Status{};
+              })
+              .ok());
+  REQUIRE(recovered.size() == 1);
+  CHECK(recovered[0]["account"] == "a");
+  CHECK(recovered[0]["outage"] == id);
+  CHECK(recovered[0]["recovered"] == 1);
 }
