@@ -185,6 +185,8 @@ constexpr ZoneName kZones[] = {
     {"selč", 120}, {"eet", 120},  {"eest", 180}, {"oez", 120},  {"oesz", 180},  {"wet", 0},
     {"west", 60},  {"bst", 60},   {"msk", 180},  {"jst", 540},  {"kst", 540},   {"hkt", 480},
     {"sgt", 480},  {"aest", 600}, {"aedt", 660}, {"nzst", 720}, {"nzdt", 780},  {"brt", -180},
+    {"ict", 420},  {"wib", 420},  {"pht", 480},
+    {"غرينتش", 0},                                                                   // Arabic "GMT"
 };
 // clang-format on
 
@@ -549,10 +551,13 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
       english_ampm = english_ampm || k.text == "pm";
       continue;
     }
-    if (auto z = ZoneOf(k.text); z && hour >= 0) {
+    // A zone word counts after the time, or anywhere when an offset follows
+    // it (Apple Mail in Chinese: "2026年11月9日 GMT+8 下午2:05:00").
+    if (auto z = ZoneOf(k.text);
+        z && (hour >= 0 || ((*z == 0) && (IsSym(t, i + 1, '+') || IsSym(t, i + 1, '-'))))) {
       zone = *z;
       std::size_t used = 0;
-      if (k.text == "utc" || k.text == "gmt")
+      if (k.text == "utc" || k.text == "gmt" || k.text == "غرينتش")
         if (auto off = SignedOffset(t, i + 1, &used)) {
           zone = off;
           i += used;
