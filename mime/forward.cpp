@@ -318,6 +318,58 @@ bool DatedAttribution(const std::vector<Line>& lines, std::size_t start, Block* 
   return true;
 }
 
+// HCL Notes' classic layout: the sender and the date on lines of their own,
+// then each label alone on a line with its value below:
+//   Jane Roe <jane@x>
+//   11/09/2026 02:05 PM
+//   To
+//   support@acme.example
+//   cc
+//
+//   Subject
+//   Damaged order 4711
+bool NotesBlock(const std::vector<Line>& lines, std::size_t start, Block* out) {
+  std::size_t j = start;
+  auto skip_blank = [&] {
+    for (std::size_t n = 0; j < lines.size() && lines[j].text.empty() && n < 3; ++n) ++j;
+  };
+  skip_blank();
+  if (j + 1 >= lines.size() || lines[j].text.find('@') == std::string::npos) return false;
+  const std::vector<Address> from = detail::ParseAddressList(lines[j].text);
+  if (from.size() != 1 || from[0].address.empty()) return false;
+  Block b;
+  b.Add(Field::kFrom, lines[j].text);
+  b.quote = lines[j].quote;
+  ++j;
+  if (!ParseForwardDate(lines[j].text, 0)) return false;
+  b.Add(Field::kDate, lines[j].text);
+  ++j;
+  const std::size_t limit = std::min(lines.size(), j + kMaxBlockLines);
+  Field pending = Field::kFrom;
+  bool has_pending = false;
+  for (; j < limit; ++j) {
+    const std::string& t = lines[j].text;
+    if (const std::optional<Field> f = detail::LabelField(t);
+        f && t.find(':') == std::string::npos) {
+      pending = *f;
+      has_pending = true;
+      continue;
+    }
+    if (t.empty()) continue;
+    if (!has_pending) break;
+    b.Add(pending, t);
+    has_pending = false;
+    if (pending == Field::kSubject) {
+      ++j;
+      break;
+    }
+  }
+  if (!b.Has(Field::kSubject)) return false;
+  b.end = j;
+  *out = std::move(b);
+  return true;
+}
+
 // A header block after "Original Message", an underscore rule or no
 // separator at all is also how replies quote. At the top, the subject
 // decides: a forward prefix accepts, a reply prefix refuses, and without
@@ -375,6 +427,7 @@ std::optional<Hit> FindForward(const std::vector<Line>& lines, std::string_view 
         valid = ValidBlock(h.block, explicit_sep);
       }
       if (!valid && explicit_sep) valid = DatedAttribution(lines, i + 1, &h.block);
+      if (!valid && explicit_sep) valid = NotesBlock(lines, i + 1, &h.block);
       if (!valid) continue;
       if (!explicit_sep && !AcceptAmbiguous(subject, h.block, top, true)) continue;
       h.body_start = h.block.end;
