@@ -204,7 +204,7 @@ TEST_CASE("msg: hostile and foreign input", "[msg]") {
   }
 }
 
-TEST_CASE("msg: the fixtures parse; fuzz findings stay harmless", "[msg]") {
+TEST_CASE("msg: the fixtures parse and fuzz findings stay harmless", "[msg]") {
   const std::filesystem::path dir =
       std::filesystem::path(DESKMAIL_SOURCE_DIR) / "fixtures" / "intake" / "msg";
   int parsed = 0, findings = 0;
