@@ -38,9 +38,9 @@ for target in "${TARGETS[@]}"; do
     # unwinder to see the libgsf frames fuzz/lsan.supp names, and that is
     # ten times slower. So fuzz without leak checks, then run the whole
     # corpus once more with them.
-    "$BUILD/$target" "$BUILD/corpus/$target" "${SEEDS[@]}" \
-      -max_total_time="$SHARE" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048 \
-      -detect_leaks=0 -artifact_prefix="$BUILD/artifacts/$target/" -print_final_stats=1
+    ASAN_OPTIONS="abort_on_error=1:detect_leaks=0" "$BUILD/$target" "$BUILD/corpus/$target" \
+      "${SEEDS[@]}" -max_total_time="$SHARE" -max_len="$MAX_LEN" -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$BUILD/artifacts/$target/" -print_final_stats=1
     echo "== $target: leak check over the corpus"
     ASAN_OPTIONS="${ASAN_OPTIONS}:fast_unwind_on_malloc=0" "$BUILD/$target" -runs=0 \
       -artifact_prefix="$BUILD/artifacts/$target/" "$BUILD/corpus/$target" "${SEEDS[@]}"
