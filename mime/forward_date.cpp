@@ -185,6 +185,8 @@ constexpr ZoneName kZones[] = {
     {"selč", 120}, {"eet", 120},  {"eest", 180}, {"oez", 120},  {"oesz", 180},  {"wet", 0},
     {"west", 60},  {"bst", 60},   {"msk", 180},  {"jst", 540},  {"kst", 540},   {"hkt", 480},
     {"sgt", 480},  {"aest", 600}, {"aedt", 660}, {"nzst", 720}, {"nzdt", 780},  {"brt", -180},
+    {"ict", 420},  {"wib", 420},  {"pht", 480},
+    {"غرينتش", 0},                                                                   // Arabic "GMT"
 };
 // clang-format on
 
@@ -411,6 +413,195 @@ std::int64_t DaysFromCivil(int y, int m, int d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
+namespace {
+
+// The scanner's state over one token list; each token either fills a field
+// or is ignored.
+class DateScanner {
+ public:
+  explicit DateScanner(const std::vector<Token>& t) : t_(t) {}
+
+  void Scan() {
+    for (std::size_t i = 0; i < t_.size(); ++i) {
+      const Token& k = t_[i];
+      if (k.kind == Token::kNum) {
+        Number(i);
+      } else if (k.kind == Token::kSym && (k.text == "+" || k.text == "-") && hour_ >= 0 &&
+                 !zone_) {
+        std::size_t used = 0;
+        if (auto off = SignedOffset(t_, i, &used)) {
+          zone_ = off;
+          i += used - 1;
+        }
+      } else if (k.kind == Token::kUnit && k.unit == Unit::kYear && era_first_year_ && year_ < 0) {
+        year_ = *era_ + 1;  // "令和元年"
+      } else if (k.kind == Token::kWord) {
+        Word(i);
+      }
+    }
+  }
+
+  std::optional<std::int64_t> Result(int default_offset_minutes) {
+    if (have_numeric_) {
+      const long a = numeric_[0], b = numeric_[1];
+      const bool us = english_ampm_ && a <= 12 && b <= 31;
+      if (a > 12 || (!us && b <= 12)) {
+        day_ = static_cast<int>(a);
+        month_ = static_cast<int>(b);
+      } else {
+        month_ = static_cast<int>(a);
+        day_ = static_cast<int>(b);
+      }
+    }
+    if (day_ == 0)
+      for (long n : loose_)
+        if (n >= 1 && n <= 31) {
+          day_ = static_cast<int>(n);
+          break;
+        }
+    if (year_ > 2200 && year_ - kBuddhistEraOffset >= 1970 && year_ - kBuddhistEraOffset <= 2200)
+      year_ -= kBuddhistEraOffset;
+    if (year_ < 1970 || year_ > 2200 || month_ < 1 || month_ > 12 || day_ < 1 || day_ > 31)
+      return std::nullopt;
+    int hour = hour_ < 0 ? 0 : hour_;
+    if (pm_ && hour < 12) hour += 12;
+    if (am_ && hour == 12) hour = 0;
+    const int offset = zone_.value_or(default_offset_minutes);
+    return DaysFromCivil(year_, month_, day_) * 86400 + hour * 3600 + minute_ * 60 + second_ -
+           static_cast<std::int64_t>(offset) * 60;
+  }
+
+ private:
+  // A time (hh:mm[:ss], hh.mm[.ss] after the date), a CJK-labelled number,
+  // an all-numbers date, a year, or a day candidate.
+  void Number(std::size_t& i) {
+    const std::vector<Token>& t = t_;
+    const Token& k = t[i];
+    if (hour_ < 0 && IsSym(t, i + 1, ':') && IsNum(t, i + 2) && k.value < 24 &&
+        t[i + 2].value < 60) {
+      Time(i, ':');
+      return;
+    }
+    // CJK: 2026年11月2日
+    if (i + 1 < t.size() && t[i + 1].kind == Token::kUnit) {
+      const Unit u = t[i + 1].unit;
+      if (u == Unit::kYear) year_ = static_cast<int>(k.value) + (era_ && k.value < 200 ? *era_ : 0);
+      if (u == Unit::kMonth) month_ = static_cast<int>(k.value);
+      if (u == Unit::kDay) day_ = static_cast<int>(k.value);
+      ++i;
+      return;
+    }
+    // hh.mm[.ss] after the date (Danish/Finnish "kl. 14.25.08")
+    if (year_ >= 0 && hour_ < 0 && IsSym(t, i + 1, '.') && IsNum(t, i + 2) &&
+        t[i + 2].text.size() == 2 && k.value < 24 && t[i + 2].value < 60) {
+      Time(i, '.');
+      return;
+    }
+    // a/b/c, a.b.c, a-b-c (ISO when a has four digits)
+    if (!have_numeric_ && year_ < 0 && IsNum(t, i + 2) && IsNum(t, i + 4) &&
+        t[i + 1].kind == Token::kSym && t[i + 3].kind == Token::kSym &&
+        t[i + 1].text == t[i + 3].text &&
+        (t[i + 1].text == "/" || t[i + 1].text == "." || t[i + 1].text == "-")) {
+      if (k.text.size() == 4) {
+        year_ = static_cast<int>(k.value);
+        month_ = static_cast<int>(t[i + 2].value);
+        day_ = static_cast<int>(t[i + 4].value);
+      } else {
+        numeric_ = {k.value, t[i + 2].value, t[i + 4].value};
+        have_numeric_ = true;
+        year_ = static_cast<int>(t[i + 4].value);
+        if (t[i + 4].text.size() <= 2) year_ += 2000;
+      }
+      i += 4;
+      return;
+    }
+    if (k.text.size() == 4 && year_ < 0) {
+      year_ = static_cast<int>(k.value);
+      return;
+    }
+    loose_.push_back(k.value);
+  }
+
+  // hh<sep>mm[<sep>ss] at t[i]; with '.', the seconds need two digits.
+  void Time(std::size_t& i, char sep) {
+    hour_ = static_cast<int>(t_[i].value);
+    minute_ = static_cast<int>(t_[i + 2].value);
+    i += 2;
+    if (IsSym(t_, i + 1, sep) && IsNum(t_, i + 2) &&
+        (sep == ':' ? t_[i + 2].value < 61 : t_[i + 2].text.size() == 2)) {
+      second_ = static_cast<int>(t_[i + 2].value);
+      i += 2;
+    }
+  }
+
+  // Eras, Vietnamese number words, AM/PM markers, months, zones; other
+  // words (weekdays, "um", "à", "kl.") are ignored.
+  void Word(std::size_t& i) {
+    const std::vector<Token>& t = t_;
+    const Token& k = t[i];
+    if (auto base = EraBase(k.text, &era_first_year_)) {
+      era_ = base;
+      return;
+    }
+    // Vietnamese names months and weekdays by number: "Th 2, 9 thg 11, 2026",
+    // "Thứ Hai, ngày 9 tháng 11 năm 2026".
+    if ((k.text == "tháng" || k.text == "thg") && IsNum(t, i + 1) && t[i + 1].value <= 12) {
+      month_ = static_cast<int>(t[++i].value);
+      return;
+    }
+    if ((k.text == "thứ" || k.text == "th") && IsNum(t, i + 1) && t[i + 1].value <= 8 &&
+        t[i + 1].text.size() == 1) {
+      ++i;
+      return;
+    }
+    if (k.text == "ngày" && IsNum(t, i + 1) && t[i + 1].value <= 31) {
+      day_ = static_cast<int>(t[++i].value);
+      return;
+    }
+    if (hour_ >= 0 && In(k.text, kAmAfterTime)) {
+      am_ = true;
+      return;
+    }
+    if (hour_ >= 0 && In(k.text, kPmAfterTime)) {
+      pm_ = true;
+      return;
+    }
+    if (int m = MonthOf(k.text); m != 0) {
+      month_ = m;  // the last month word wins: a leading weekday may look like one ("mar.")
+      return;
+    }
+    if (In(k.text, kAm) || In(k.text, kPm)) {
+      (In(k.text, kAm) ? am_ : pm_) = true;
+      english_ampm_ = english_ampm_ || k.text == "am" || k.text == "pm";
+      return;
+    }
+    // A zone word counts after the time, or anywhere when an offset follows
+    // it (Apple Mail in Chinese: "2026年11月9日 GMT+8 下午2:05:00").
+    if (auto z = ZoneOf(k.text);
+        z && (hour_ >= 0 || ((*z == 0) && (IsSym(t, i + 1, '+') || IsSym(t, i + 1, '-'))))) {
+      zone_ = *z;
+      std::size_t used = 0;
+      if (k.text == "utc" || k.text == "gmt" || k.text == "غرينتش")
+        if (auto off = SignedOffset(t, i + 1, &used)) {
+          zone_ = off;
+          i += used;
+        }
+    }
+  }
+
+  const std::vector<Token>& t_;
+  int year_ = -1, month_ = 0, day_ = 0, hour_ = -1, minute_ = 0, second_ = 0;
+  std::optional<int> zone_;
+  bool am_ = false, pm_ = false, english_ampm_ = false;
+  std::optional<int> era_;  // base year of a named era ("令和")
+  bool era_first_year_ = false;
+  std::array<long, 3> numeric_{};  // an all-numbers date, resolved once AM/PM is known
+  bool have_numeric_ = false;
+  std::vector<long> loose_;  // numbers not yet explained (day candidates)
+};
+
+}  // namespace
+
 std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_offset_minutes) {
   if (text.size() > 512 || !g_utf8_validate(text.data(), static_cast<gssize>(text.size()), nullptr))
     return std::nullopt;
@@ -423,170 +614,9 @@ std::optional<std::int64_t> ParseForwardDate(std::string_view text, int default_
       s.replace(at, from.size(), to);
   }
   const std::vector<Token> t = Tokenize(s);
-
-  int year = -1, month = 0, day = 0, hour = -1, minute = 0, second = 0;
-  std::optional<int> zone;
-  bool am = false, pm = false, english_ampm = false;
-  std::optional<int> era;  // base year of a named era ("令和")
-  bool era_first_year = false;
-  std::array<long, 3> numeric{};  // an all-numbers date, resolved once AM/PM is known
-  bool have_numeric = false;
-  std::vector<long> loose;  // numbers not yet explained (day candidates)
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const Token& k = t[i];
-    if (k.kind == Token::kNum) {
-      // hh:mm[:ss]
-      if (hour < 0 && IsSym(t, i + 1, ':') && IsNum(t, i + 2) && k.value < 24 &&
-          t[i + 2].value < 60) {
-        hour = static_cast<int>(k.value);
-        minute = static_cast<int>(t[i + 2].value);
-        i += 2;
-        if (IsSym(t, i + 1, ':') && IsNum(t, i + 2) && t[i + 2].value < 61) {
-          second = static_cast<int>(t[i + 2].value);
-          i += 2;
-        }
-        continue;
-      }
-      // CJK: 2026年11月2日
-      if (i + 1 < t.size() && t[i + 1].kind == Token::kUnit) {
-        const Unit u = t[i + 1].unit;
-        if (u == Unit::kYear) year = static_cast<int>(k.value) + (era && k.value < 200 ? *era : 0);
-        if (u == Unit::kMonth) month = static_cast<int>(k.value);
-        if (u == Unit::kDay) day = static_cast<int>(k.value);
-        ++i;
-        continue;
-      }
-      // hh.mm[.ss] after the date (Danish/Finnish "kl. 14.25.08")
-      if (year >= 0 && hour < 0 && IsSym(t, i + 1, '.') && IsNum(t, i + 2) &&
-          t[i + 2].text.size() == 2 && k.value < 24 && t[i + 2].value < 60) {
-        hour = static_cast<int>(k.value);
-        minute = static_cast<int>(t[i + 2].value);
-        i += 2;
-        if (IsSym(t, i + 1, '.') && IsNum(t, i + 2) && t[i + 2].text.size() == 2) {
-          second = static_cast<int>(t[i + 2].value);
-          i += 2;
-        }
-        continue;
-      }
-      // a/b/c, a.b.c, a-b-c (ISO when a has four digits)
-      if (!have_numeric && year < 0 && IsNum(t, i + 2) && IsNum(t, i + 4) &&
-          t[i + 1].kind == Token::kSym && t[i + 3].kind == Token::kSym &&
-          t[i + 1].text == t[i + 3].text &&
-          (t[i + 1].text == "/" || t[i + 1].text == "." || t[i + 1].text == "-")) {
-        if (k.text.size() == 4) {
-          year = static_cast<int>(k.value);
-          month = static_cast<int>(t[i + 2].value);
-          day = static_cast<int>(t[i + 4].value);
-        } else {
-          numeric = {k.value, t[i + 2].value, t[i + 4].value};
-          have_numeric = true;
-          year = static_cast<int>(t[i + 4].value);
-          if (t[i + 4].text.size() <= 2) year += 2000;
-        }
-        i += 4;
-        continue;
-      }
-      if (k.text.size() == 4 && year < 0) {
-        year = static_cast<int>(k.value);
-        continue;
-      }
-      loose.push_back(k.value);
-      continue;
-    }
-    if (k.kind == Token::kSym && (k.text == "+" || k.text == "-") && hour >= 0 && !zone) {
-      std::size_t used = 0;
-      if (auto off = SignedOffset(t, i, &used)) {
-        zone = off;
-        i += used - 1;
-      }
-      continue;
-    }
-    if (k.kind == Token::kUnit && k.unit == Unit::kYear && era_first_year && year < 0) {
-      year = *era + 1;  // "令和元年"
-      continue;
-    }
-    if (k.kind != Token::kWord) continue;
-    if (auto base = EraBase(k.text, &era_first_year)) {
-      era = base;
-      continue;
-    }
-    // Vietnamese names months and weekdays by number: "Th 2, 9 thg 11, 2026",
-    // "Thứ Hai, ngày 9 tháng 11 năm 2026".
-    if ((k.text == "tháng" || k.text == "thg") && IsNum(t, i + 1) && t[i + 1].value <= 12) {
-      month = static_cast<int>(t[i + 1].value);
-      ++i;
-      continue;
-    }
-    if ((k.text == "thứ" || k.text == "th") && IsNum(t, i + 1) && t[i + 1].value <= 8 &&
-        t[i + 1].text.size() == 1) {
-      ++i;
-      continue;
-    }
-    if (k.text == "ngày" && IsNum(t, i + 1) && t[i + 1].value <= 31) {
-      day = static_cast<int>(t[i + 1].value);
-      ++i;
-      continue;
-    }
-    if (hour >= 0 && In(k.text, kAmAfterTime)) {
-      am = true;
-      continue;
-    }
-    if (hour >= 0 && In(k.text, kPmAfterTime)) {
-      pm = true;
-      continue;
-    }
-    if (int m = MonthOf(k.text); m != 0) {
-      month = m;  // the last month word wins: a leading weekday may look like one ("mar.")
-      continue;
-    }
-    if (In(k.text, kAm)) {
-      am = true;
-      english_ampm = english_ampm || k.text == "am";
-      continue;
-    }
-    if (In(k.text, kPm)) {
-      pm = true;
-      english_ampm = english_ampm || k.text == "pm";
-      continue;
-    }
-    if (auto z = ZoneOf(k.text); z && hour >= 0) {
-      zone = *z;
-      std::size_t used = 0;
-      if (k.text == "utc" || k.text == "gmt")
-        if (auto off = SignedOffset(t, i + 1, &used)) {
-          zone = off;
-          i += used;
-        }
-    }
-  }
-
-  if (have_numeric) {
-    const long a = numeric[0], b = numeric[1];
-    const bool us = english_ampm && a <= 12 && b <= 31;
-    if (a > 12 || (!us && b <= 12)) {
-      day = static_cast<int>(a);
-      month = static_cast<int>(b);
-    } else {
-      month = static_cast<int>(a);
-      day = static_cast<int>(b);
-    }
-  }
-  if (day == 0)
-    for (long n : loose)
-      if (n >= 1 && n <= 31) {
-        day = static_cast<int>(n);
-        break;
-      }
-  if (year > 2200 && year - kBuddhistEraOffset >= 1970 && year - kBuddhistEraOffset <= 2200)
-    year -= kBuddhistEraOffset;
-  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31)
-    return std::nullopt;
-  if (hour < 0) hour = 0;
-  if (pm && hour < 12) hour += 12;
-  if (am && hour == 12) hour = 0;
-  const int offset = zone.value_or(default_offset_minutes);
-  return DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second -
-         static_cast<std::int64_t>(offset) * 60;
+  DateScanner scanner(t);
+  scanner.Scan();
+  return scanner.Result(default_offset_minutes);
 }
 
 }  // namespace mime

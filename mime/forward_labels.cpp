@@ -359,7 +359,15 @@ Separator MatchSeparator(std::string_view line) {
     if (best == 0) return false;
     const std::size_t b = origin[best];
     std::size_t decorated = b;
-    while (decorated < s.size() && (IsDecoration(s[decorated]) || s[decorated] == ':')) ++decorated;
+    while (decorated < s.size()) {  // decoration and colons, ASCII or fullwidth
+      if (IsDecoration(s[decorated]) || s[decorated] == ':') {
+        ++decorated;
+      } else if (s.compare(decorated, 3, "\xEF\xBC\x9A") == 0) {
+        decorated += 3;
+      } else {
+        break;
+      }
+    }
     std::string_view rest = TrimView(s.substr(decorated));
     // "-------- Välitetty viesti / Fwd.Msg --------": a decorated line whose
     // tail is more words and the closing rule.

@@ -4,6 +4,9 @@
 #include <gsf/gsf.h>
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -199,4 +202,28 @@ TEST_CASE("msg: hostile and foreign input", "[msg]") {
     bad[(at * 7 + 13) % bad.size()] = static_cast<char>(0xFF);
     (void)mime::ParseOutlookMsg(bad);
   }
+}
+
+TEST_CASE("msg: the fixtures parse and fuzz findings stay harmless", "[msg]") {
+  const std::filesystem::path dir =
+      std::filesystem::path(DESKMAIL_SOURCE_DIR) / "fixtures" / "intake" / "msg";
+  int parsed = 0, findings = 0;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    if (e.path().extension() != ".msg") continue;
+    INFO(e.path().filename().string());
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto r = mime::ParseOutlookMsg(bytes);
+    if (e.path().filename().string().rfind("fuzz_", 0) == 0) {
+      ++findings;  // found by msg_fuzz: must return (ok or not) without crashing or leaking
+      continue;
+    }
+    REQUIRE(r.ok());
+    CHECK_FALSE(r.value().from.address.empty());
+    CHECK_FALSE(r.value().subject.empty());
+    CHECK(r.value().date.has_value());
+    ++parsed;
+  }
+  CHECK(parsed >= 3);
+  CHECK(findings >= 1);
 }
