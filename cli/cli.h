@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,7 +61,10 @@ int CmdAccounts(const Context& ctx, bool json);
 int CmdReauth(const Context& ctx, const std::string& account, bool expiring);
 
 // Files, mailboxes, or (no inputs) one message on stdin.
-int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs);
+// `envelope_sender`: the MTA's envelope sender of the one message on stdin
+// (`--sender`, Postfix ${sender}, Exim $sender_address).
+int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs,
+              const std::optional<std::string>& envelope_sender = std::nullopt);
 int CmdIntakeLog(const Context& ctx, bool json);
 
 int CmdInspect(const std::string& file, bool json);

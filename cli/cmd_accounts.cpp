@@ -108,7 +108,7 @@ int CmdAccounts(const Context& ctx, bool json) {
       stdout);
   for (const auto& v : *views) {
     if (!v.snap.health.last_error.empty()) {
-      std::printf("%s: %s\n", v.cfg->name.c_str(), v.snap.health.last_error.c_str());
+      std::printf("%s: %s\n", v.cfg->name.c_str(), Shown(v.snap.health.last_error).c_str());
     }
   }
   return kExitOk;
@@ -129,15 +129,16 @@ int ReauthOne(const Context& ctx, store::Store& st, std::shared_ptr<const store:
   oauth::DeviceFlowResult r = oauth::RunDeviceFlow(
       oauth::EndpointsFor(a), a.client_id, oauth::ClientSecretFor(a), oauth::ScopeFor(a),
       [&](const oauth::DeviceCode& code) {
-        std::printf("To sign in, open %s and enter the code %s\n", code.verification_uri.c_str(),
-                    code.user_code.c_str());
+        // Both come from the identity provider: shown, never interpreted.
+        std::printf("To sign in, open %s and enter the code %s\n",
+                    Shown(code.verification_uri).c_str(), Shown(code.user_code).c_str());
         std::printf("(waiting for the sign-in; the code is valid for %lld minutes)\n",
                     static_cast<long long>(code.expires_in / 60));
         std::fflush(stdout);
       },
       [](std::chrono::seconds d) { std::this_thread::sleep_for(d); }, oauth::HttpOptions{});
   if (!r.ok) {
-    PrintError("reauth " + a.name + ": " + r.error);
+    PrintError("reauth " + a.name + ": " + Shown(r.error));
     return kExitFailure;
   }
   const std::int64_t now = ctx.clock.NowSeconds();
@@ -194,12 +195,15 @@ int CmdReauth(const Context& ctx, const std::string& account, bool expiring) {
   }
   auto st = ctx.OpenStore(/*read_only=*/false);
   if (!st) return kExitFailure;
-  auto box = store::SecretBox::Load(ctx.data_dir);
-  if (!box.ok()) {
-    PrintError(box.status().ToString());
+  // Never a new key while sealed tokens exist; a key that does not open
+  // some of them is said, and reauth goes on (it replaces those tokens).
+  oauth::MasterKey key = oauth::LoadMasterKey(*st, ctx.data_dir, ctx.config.accounts);
+  if (!key.box) {
+    PrintError("reauth: " + key.error);
     return kExitFailure;
   }
-  auto shared_box = std::make_shared<const store::SecretBox>(std::move(box).value());
+  if (!key.error.empty()) PrintError("reauth: warning: " + key.error);
+  auto shared_box = key.box;
   if (expiring) {
     const std::int64_t now = ctx.clock.NowSeconds();
     auto views = LoadViews(ctx, st.get(), now);

@@ -33,17 +33,17 @@ int CmdInspect(const std::string& file, bool json) {
   }
   const mime::Message& m = *parsed;
   std::printf(
-      "From:     %s <%s>\nSubject:  %s\nDate:     %s\nClass:    %s%s\n", m.from.name.c_str(),
-      m.from.address.c_str(), m.subject.c_str(),
+      "From:     %s <%s>\nSubject:  %s\nDate:     %s\nClass:    %s%s\n", Shown(m.from.name).c_str(),
+      Shown(m.from.address).c_str(), Shown(m.subject).c_str(),
       j["date"].is_null() ? "-" : j["date"].get<std::string>().c_str(),
       mime::ClassificationName(m.classification),
-      m.classification_reason.empty() ? "" : (" (" + m.classification_reason + ")").c_str());
+      m.classification_reason.empty() ? "" : (" (" + Shown(m.classification_reason) + ")").c_str());
   for (const auto& a : m.attachments) {
-    std::printf("Attached: %s (%s, %llu bytes)\n", a.filename.c_str(), a.content_type.c_str(),
-                static_cast<unsigned long long>(a.size));
+    std::printf("Attached: %s (%s, %llu bytes)\n", Shown(a.filename).c_str(),
+                Shown(a.content_type).c_str(), static_cast<unsigned long long>(a.size));
   }
-  for (const auto& e : m.parse_errors) std::printf("Damage:   %s\n", e.c_str());
-  std::printf("\n%s\n", m.body_text.c_str());
+  for (const auto& e : m.parse_errors) std::printf("Damage:   %s\n", Shown(e).c_str());
+  std::printf("\n%s\n", Shown(m.body_text, /*multiline=*/true).c_str());
   return kExitOk;
 }
 

@@ -26,14 +26,32 @@ std::string IntakeAccount(const config::Config& cfg) {
 
 void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
   std::string where = o.ticket_id != 0 ? " -> ticket #" + std::to_string(o.ticket_id) : "";
-  std::printf("%s: %s%s%s%s\n", input.c_str(), o.decision.c_str(), where.c_str(),
-              o.reason.empty() ? "" : ": ", o.reason.c_str());
+  std::printf("%s: %s%s%s%s\n", Shown(input).c_str(), o.decision.c_str(), where.c_str(),
+              o.reason.empty() ? "" : ": ", Shown(o.reason).c_str());
+}
+
+// All of stdin, or nullopt as soon as it passes `max` bytes: a hostile or
+// broken sender must not make the intake hold gigabytes in memory.
+std::optional<std::string> ReadStdinCapped(std::int64_t max) {
+  std::string out;
+  char buf[1 << 16];
+  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
+    if (static_cast<std::int64_t>(out.size()) > max) return std::nullopt;
+  }
+  return out;
 }
 
 }  // namespace
 
-int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
-  const recovery::IntakeOptions opts = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
+int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs,
+              const std::optional<std::string>& envelope_sender) {
+  recovery::IntakeOptions opts = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
+  if (envelope_sender && !inputs.empty()) {
+    PrintError("intake: --sender describes the one message on stdin; not with FILE arguments");
+    return kExitUsage;
+  }
+  opts.auth.envelope_sender = envelope_sender;
   // Open every input first: a typo in the third path must not leave the
   // first two half-processed.
   std::vector<std::unique_ptr<engine::MailboxReader>> readers;
@@ -73,8 +91,14 @@ int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
   };
 
   if (inputs.empty()) {
-    std::string bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    one("stdin", std::move(bytes));
+    auto bytes = ReadStdinCapped(ctx.config.intake_max_message_bytes);
+    if (!bytes) {
+      PrintError("intake: stdin: the message is larger than intake.max_message_mib (" +
+                 std::to_string(ctx.config.intake_max_message_bytes >> 20) +
+                 " MiB): not stored; raise the limit or have the MTA bounce it");
+      return kExitFailure;
+    }
+    one("stdin", std::move(*bytes));
     return rc;
   }
   for (auto& reader : readers) {

@@ -1,6 +1,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <thread>
 
@@ -41,6 +44,12 @@ class SignalStopper {
 }  // namespace
 
 int CmdRun(const Context& ctx, const RunArgs& args) {
+  // `run` holds access and refresh tokens and the master key for as long as
+  // it lives: no core file, and no ptrace or /proc/PID/mem by other
+  // processes of the same user.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   if (ctx.config.accounts.empty()) {
     PrintError("run: no [[account]] in " +
                (ctx.config.path.empty() ? "the config" : ctx.config.path));
@@ -53,19 +62,31 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
   opts.intake = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
   bool any_oauth = false;
   for (const auto& a : ctx.config.accounts) any_oauth = any_oauth || oauth::UsesOAuthRefresh(a);
+  // The accounts that may start: not those whose sealed token the master
+  // key cannot open (or whose key is missing).
+  config::Config cfg = ctx.config;
+  int rc = kExitOk;
   if (any_oauth) {
-    auto box = store::SecretBox::Load(ctx.data_dir);
-    if (!box.ok()) {
-      PrintError(box.status().ToString());
-      return kExitFailure;
+    oauth::MasterKey key = oauth::LoadMasterKey(*store, ctx.data_dir, ctx.config.accounts);
+    if (!key.error.empty()) {
+      PrintError("run: " + key.error);
+      rc = kExitFailure;
     }
-    opts.secrets = std::make_shared<const store::SecretBox>(std::move(box).value());
+    if (!key.box && key.refused.empty()) return kExitFailure;
+    std::erase_if(cfg.accounts, [&](const config::AccountConfig& a) {
+      if (std::find(key.refused.begin(), key.refused.end(), a.name) == key.refused.end()) {
+        return false;
+      }
+      PrintError("run: account " + a.name + ": not started (its sealed token cannot be opened)");
+      return true;
+    });
+    if (cfg.accounts.empty()) return kExitFailure;
+    opts.secrets = key.box;
   }
 
   std::stop_source stop;
   SignalStopper stopper(stop);
-  auto results = RunPoller(*store, ctx.config, ctx.ingest, opts, ctx.clock, stop.get_token());
-  int rc = kExitOk;
+  auto results = RunPoller(*store, cfg, ctx.ingest, opts, ctx.clock, stop.get_token());
   for (const auto& [name, r] : results) {
     if (!r.ok) {
       rc = kExitFailure;

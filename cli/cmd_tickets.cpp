@@ -92,21 +92,24 @@ int ShowTicket(store::ReadTxn& txn, const TicketsArgs& args) {
     PrintJson(j);
     return kExitOk;
   }
-  std::printf("Ticket #%llu  %s\n", static_cast<unsigned long long>(t->id), t->subject.c_str());
+  // Everything below but the numbers and dates is mail-supplied: Shown.
+  std::printf("Ticket #%llu  %s\n", static_cast<unsigned long long>(t->id),
+              Shown(t->subject).c_str());
   std::printf("Status:    %s\nAccount:   %s\nRequester: %s <%s>\nCreated:   %s\nUpdated:   %s\n",
-              t->status.c_str(), t->account.c_str(), t->requester_name.c_str(),
-              t->requester_address.c_str(), FormatDate(t->created_at).c_str(),
+              Shown(t->status).c_str(), Shown(t->account).c_str(), Shown(t->requester_name).c_str(),
+              Shown(t->requester_address).c_str(), FormatDate(t->created_at).c_str(),
               FormatDate(t->updated_at).c_str());
   for (const auto& m : messages) {
     std::printf("\n--- message %llu  %s  from %s <%s>\n", static_cast<unsigned long long>(m.id),
-                FormatDate(m.date != 0 ? m.date : m.received_at).c_str(), m.from_name.c_str(),
-                m.from_address.c_str());
-    std::printf("Subject: %s\n", m.subject.c_str());
+                FormatDate(m.date != 0 ? m.date : m.received_at).c_str(),
+                Shown(m.from_name).c_str(), Shown(m.from_address).c_str());
+    std::printf("Subject: %s\n", Shown(m.subject).c_str());
+    if (!m.reason.empty()) std::printf("Flag:    %s\n", Shown(m.reason).c_str());
     for (const auto& a : m.attachments) {
-      std::printf("Attachment: %s (%s, %llu bytes)\n", a.filename.c_str(), a.content_type.c_str(),
-                  static_cast<unsigned long long>(a.size));
+      std::printf("Attachment: %s (%s, %llu bytes)\n", Shown(a.filename).c_str(),
+                  Shown(a.content_type).c_str(), static_cast<unsigned long long>(a.size));
     }
-    std::printf("\n%s\n", m.body_text.c_str());
+    std::printf("\n%s\n", Shown(m.body_text, /*multiline=*/true).c_str());
   }
   return kExitOk;
 }

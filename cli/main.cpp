@@ -70,6 +70,10 @@ int main(int argc, char** argv) {
   c_intake->add_option("FILE", intake_files, "messages or mailboxes");
   c_intake->add_flag("--log", intake_log, "show the intake's decisions instead");
   c_intake->add_flag("--json", intake_json, "with --log: JSON output");
+  std::string intake_sender;
+  auto* o_sender = c_intake->add_option(
+      "--sender", intake_sender,
+      "envelope sender of the message on stdin, as the MTA passes it (${sender})");
 
   bool accounts_json = false;
   auto* c_accounts =
@@ -165,7 +169,8 @@ int main(int argc, char** argv) {
   }
   if (*c_intake) {
     if (intake_log) return CmdIntakeLog(ctx, intake_json);
-    return CmdIntake(ctx, intake_files);
+    return CmdIntake(ctx, intake_files,
+                     *o_sender ? std::optional<std::string>(intake_sender) : std::nullopt);
   }
   if (*c_accounts) return CmdAccounts(ctx, accounts_json);
   if (*c_reauth) return CmdReauth(ctx, reauth_account, reauth_expiring);

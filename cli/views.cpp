@@ -4,6 +4,7 @@
 #include <ctime>
 
 #include "util/clock.h"
+#include "util/printable.h"
 
 namespace cli {
 namespace {
@@ -211,7 +212,13 @@ std::string FitColumn(std::string_view s, std::size_t width) {
 }
 
 std::string RenderTable(const std::vector<std::string>& header,
-                        const std::vector<std::vector<std::string>>& rows, std::size_t max_width) {
+                        const std::vector<std::vector<std::string>>& rows_in,
+                        std::size_t max_width) {
+  // Every cell may hold mail-supplied text: made visible before it is measured.
+  std::vector<std::vector<std::string>> rows = rows_in;
+  for (auto& r : rows) {
+    for (auto& cell : r) cell = Shown(cell);
+  }
   std::vector<std::size_t> widths(header.size());
   for (std::size_t c = 0; c < header.size(); ++c) widths[c] = DisplayWidth(header[c]);
   for (const auto& r : rows) {
@@ -238,6 +245,10 @@ std::string RenderTable(const std::vector<std::string>& header,
   std::string out = line(header);
   for (const auto& r : rows) out += line(r);
   return out;
+}
+
+std::string Shown(std::string_view text, bool multiline) {
+  return util::Printable(text, multiline);
 }
 
 std::string TicketLabel(std::uint64_t id) {

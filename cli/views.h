@@ -43,4 +43,10 @@ std::string TicketLabel(std::uint64_t id);
 
 std::string FormatDate(std::int64_t unix_seconds);  // "2026-11-03 14:02" UTC, "-" for 0
 
+// Mail-supplied or remote text as printed for people: util::Printable
+// (escape sequences and control characters made visible). A single-line
+// field shows its newlines as "\n"; `multiline` keeps a body's lines.
+// Tables (RenderTable) apply it to every cell; --json output never uses it.
+std::string Shown(std::string_view text, bool multiline = false);
+
 }  // namespace cli

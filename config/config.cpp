@@ -173,6 +173,7 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
   r.Str("client_secret_env", a.client_secret_env);
   r.Str("oauth_ca_file", a.oauth_ca_file);
   r.Str("access_token_command", a.access_token_command);
+  r.StrList("access_token_command_env", a.access_token_command_env);
   r.Str("access_token_file", a.access_token_file);
   r.Str("password_env", a.password_env);
   r.Str("password_file", a.password_file);
@@ -268,6 +269,7 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
   top.Str("ticket_tag", cfg.ticket_tag);
   top.Typed("log_level", cfg.log_level, ParseLogLevel);
   top.Str("alert_command", cfg.alert_command);
+  top.StrList("alert_command_env", cfg.alert_command_env);
   top.Int("expired_retry_hours", cfg.expired_retry_hours, 1, 24 * 365);
   top.Known("admin");
   top.Known("intake");
@@ -284,7 +286,18 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
     TableReader r(*intake, "intake.", errors);
     r.StrList("allowed_forwarders", cfg.allowed_forwarders);
     r.Int("forward_max_age_days", cfg.forward_max_age_days, 0, 3650);
+    r.StrList("trusted_authserv_ids", cfg.trusted_authserv_ids);
+    r.Str("require", cfg.intake_require);
+    int max_mib = static_cast<int>(cfg.intake_max_message_bytes >> 20);
+    r.Int("max_message_mib", max_mib, 1, 2048);
+    cfg.intake_max_message_bytes = static_cast<std::int64_t>(max_mib) << 20;
     r.ReportUnknown(cfg.warnings);
+    r.OneOf("require", cfg.intake_require, {"dmarc", "dkim", "envelope", "none"});
+    if (cfg.intake_require == "none") {
+      cfg.warnings.push_back(
+          "intake.require = \"none\": forwards are unwrapped on their From: header alone, "
+          "which anyone can write (see docs/SECURITY.md)");
+    }
   }
   if (auto* node = root.get("account")) {
     auto* arr = node->as_array();

@@ -76,6 +76,7 @@ struct AccountConfig {
   std::string client_secret_env;
   std::string oauth_ca_file;
   std::string access_token_command;
+  std::vector<std::string> access_token_command_env;  // variables it may see (util/subprocess.h)
   std::string access_token_file;
   std::string password_env;
   std::string password_file;
@@ -97,9 +98,14 @@ struct Config {
   int admin_port = 8025;
   std::vector<std::string> allowed_forwarders;
   int forward_max_age_days = 14;
+  // [intake] forwarder authentication (recovery/forwarder_auth.h).
+  std::vector<std::string> trusted_authserv_ids;
+  std::string intake_require = "dmarc";              // dmarc | dkim | envelope | none
+  std::int64_t intake_max_message_bytes = 64 << 20;  // `intake` stdin cap
   std::string ticket_tag = "[#{id}]";
   LogLevel log_level = LogLevel::kInfo;
   std::string alert_command;    // run once a day per expiring account, JSON on stdin
+  std::vector<std::string> alert_command_env;  // variables it may see (util/subprocess.h)
   int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
   std::vector<AccountConfig> accounts;
   std::vector<std::string> warnings;  // unknown keys and the like, one line each

@@ -70,9 +70,14 @@ void RaiseAlert(const config::Config& cfg, const config::AccountConfig& a,
   nlohmann::json j = AccountStatusJson(a, h, now);
   j["alert"] = recovery::AlertBanner(a.alert_days);
   std::string payload = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  auto r = util::RunShell(cfg.alert_command, payload, /*capture=*/false);
+  util::ShellOptions opts;
+  opts.pass_env = cfg.alert_command_env;
+  auto r = util::RunShell(cfg.alert_command, payload, /*capture=*/false, opts);
   if (!r.ok()) {
     spdlog::error("alert_command: {}", r.status().message());
+  } else if (r->timed_out) {
+    spdlog::error("alert_command did not finish within {} s: killed",
+                  std::chrono::duration_cast<std::chrono::seconds>(opts.timeout).count());
   } else if (r->exit_status != 0) {
     spdlog::error("alert_command exited with status {}", r->exit_status);
   }

@@ -1,6 +1,7 @@
 #include "engine/batch.h"
 
 #include <atomic>
+#include <cctype>
 #include <thread>
 
 namespace engine {
@@ -90,12 +91,39 @@ CommitFn IntakeCommit(const recovery::IntakeOptions& intake) {
   };
 }
 
+namespace {
+// [intake] trusted_authserv_ids / require; the intake account's provider
+// says whether Exchange Online's organization headers can be believed.
+recovery::ForwarderAuthConfig ForwarderAuthFor(const config::Config& cfg) {
+  recovery::ForwarderAuthConfig a;
+  a.trusted_authserv_ids = cfg.trusted_authserv_ids;
+  if (auto l = recovery::ParseForwarderAuthLevel(cfg.intake_require); l.ok()) a.require = *l;
+  // Only a mailbox really hosted by Exchange Online: on any other server the
+  // X-MS-Exchange-Organization-* headers are whatever the sender wrote.
+  auto exchange_host = [](std::string h) {
+    for (char& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    for (const char* suffix : {"outlook.office365.com", "outlook.office.com",
+                               "outlook.office365.us", "partner.outlook.cn"}) {
+      if (h == suffix) return true;
+    }
+    return false;
+  };
+  for (const auto& acc : cfg.accounts) {
+    if (acc.role == "intake" && acc.provider == "microsoft" && exchange_host(acc.host)) {
+      a.exchange_online = true;
+    }
+  }
+  return a;
+}
+}  // namespace
+
 recovery::IntakeOptions IntakeOptionsFor(const config::Config& cfg,
                                          const recovery::IngestOptions& ingest) {
   recovery::IntakeOptions o;
   o.ingest = ingest;
   o.allowed_forwarders = cfg.allowed_forwarders;
   o.forward_max_age_days = cfg.forward_max_age_days;
+  o.auth = ForwarderAuthFor(cfg);
   for (const auto& a : cfg.accounts) {
     if (a.role != config::Role::kIntake && !a.address.empty())
       o.account_addresses.emplace_back(a.address, a.name);

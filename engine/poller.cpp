@@ -1,5 +1,7 @@
 #include "engine/poller.h"
 
+#include "util/printable.h"
+
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -30,7 +32,10 @@ imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opt
   c.connect_timeout = opts.connect_timeout;
   c.io_timeout = opts.io_timeout;
   std::string name = a.name;
-  c.log = [name](imap::LogLevel level, std::string_view msg) {
+  c.log = [name](imap::LogLevel level, std::string_view raw) {
+    // The session's lines quote the server: made printable (and redacted
+    // for authentication replies) in imap/, and once more here, cheaply.
+    const std::string msg = util::Printable(raw);
     switch (level) {
       case imap::LogLevel::kDebug:
         spdlog::debug("account {}: {}", name, msg);

@@ -10,17 +10,13 @@
 #include "imap/batch.h"
 #include "imap/detail/session_impl.h"
 #include "imap/mailbox_name.h"
+#include "util/loopback.h"
+#include "util/printable.h"
 
 namespace imap {
 namespace {
 
 constexpr size_t kStreamBufferSize = 64 * 1024;  // libetpan's read buffer
-
-bool IsLoopback(const std::string& host) {
-  if (host == "localhost" || host == "::1") return true;
-  in_addr a{};
-  return inet_pton(AF_INET, host.c_str(), &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
-}
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
@@ -64,6 +60,11 @@ void Session::Impl::CloseNow() {
 }
 
 util::Status Session::Impl::Fail(Error e) {
+  // A reply to AUTHENTICATE or LOGIN may echo the credentials: only the
+  // response code and a redacted text are kept, logged or returned.
+  // Any other server text is quoted in log lines: made printable.
+  e.server_text = auth_secrets != nullptr ? util::RedactAuthText(e.server_text, *auth_secrets)
+                                          : util::Printable(e.server_text);
   last_error = e;
   if (e.scope == Scope::kAccount && !dead) {
     dead = e;
@@ -214,7 +215,7 @@ util::Result<Session> Session::Connect(const Config& cfg, Error* error) {
   if (cfg.host.empty() || cfg.port == 0) {
     return fail({ErrorClass::kInvalidArgument, Scope::kAccount, "host and port are required", {}});
   }
-  if (cfg.tls == TlsMode::kNone && !IsLoopback(cfg.host)) {
+  if (cfg.tls == TlsMode::kNone && !util::IsLoopbackHost(cfg.host)) {
     return fail({ErrorClass::kInvalidArgument,
                  Scope::kAccount,
                  "plaintext IMAP is allowed only to loopback, not " + cfg.host,
@@ -304,9 +305,18 @@ util::Status Session::Authenticate(const Credentials& creds) {
     r = mailimap_login(s.imap.get(), l.user.c_str(), l.password.c_str());
   }
   if (r != MAILIMAP_NO_ERROR) {
+    std::vector<std::string> secrets;
+    if (const auto* x = std::get_if<XOAuth2>(&creds)) {
+      secrets.push_back(x->access_token);
+    } else {
+      secrets.push_back(std::get<Login>(creds).password);
+    }
+    s.auth_secrets = &secrets;
     // XOAUTH2 failures come back as the generic LOGIN error too.
-    return s.FailEtpan(r == MAILIMAP_ERROR_EXTENSION ? MAILIMAP_ERROR_LOGIN : r, Scope::kAccount,
-                       what);
+    util::Status st = s.FailEtpan(r == MAILIMAP_ERROR_EXTENSION ? MAILIMAP_ERROR_LOGIN : r,
+                                  Scope::kAccount, what);
+    s.auth_secrets = nullptr;
+    return st;
   }
   // Capabilities grow after login (IDLE, MOVE...): ask afresh.
   mailimap_capability_data* caps = nullptr;

@@ -32,6 +32,7 @@
 #include "imap/batch.h"
 #include "imap/error.h"
 #include "util/result.h"
+#include "util/wipe.h"
 
 namespace imap {
 
@@ -57,13 +58,16 @@ struct Config {
   LogSink log;
 };
 
+// Both wipe their secret when destroyed (util/wipe.h).
 struct XOAuth2 {
   std::string user;
   std::string access_token;
+  ~XOAuth2() { util::Wipe(access_token); }
 };
 struct Login {
   std::string user;
   std::string password;
+  ~Login() { util::Wipe(password); }
 };
 using Credentials = std::variant<XOAuth2, Login>;
 

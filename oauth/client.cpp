@@ -290,7 +290,12 @@ DeviceCodeResult StartDeviceFlow(const OAuthEndpoints& endpoints, const std::str
                       " without device_code, user_code and verification_uri",
                   r.status));
   }
+  // The provider's numbers bound how long `reauth` waits: a hostile or
+  // broken one must not keep it polling for days, or hammering every 0 s.
   if (c.interval <= 0) c.interval = 5;
+  c.interval = std::min<std::int64_t>(c.interval, kMaxDevicePollInterval.count());
+  if (c.expires_in <= 0) c.expires_in = 900;
+  c.expires_in = std::min<std::int64_t>(c.expires_in, kMaxDeviceCodeWait.count());
   DeviceCodeResult out;
   out.ok = std::move(c);
   return out;
@@ -380,7 +385,7 @@ DeviceFlowResult RunDeviceFlow(const OAuthEndpoints& endpoints, const std::strin
       case DevicePollState::kPending:
         break;
       case DevicePollState::kSlowDown:
-        interval += std::chrono::seconds(5);
+        interval = std::min(interval + std::chrono::seconds(5), kMaxDevicePollInterval);
         wait = interval;
         break;
       case DevicePollState::kExpired:
@@ -395,7 +400,9 @@ DeviceFlowResult RunDeviceFlow(const OAuthEndpoints& endpoints, const std::strin
         return out;
       case DevicePollState::kError:
         if (poll.error.IsTransient()) {
-          if (poll.error.retry_after) wait = std::max(wait, *poll.error.retry_after);
+          if (poll.error.retry_after) {
+            wait = std::min(std::max(wait, *poll.error.retry_after), kMaxDevicePollInterval);
+          }
           break;
         }
         out.cause = poll.error;

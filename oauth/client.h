@@ -113,6 +113,9 @@ OAuthResult RefreshToken(const OAuthEndpoints& endpoints, const std::string& cli
 
 // ---- Device authorization grant (RFC 8628) -------------------------------
 
+inline constexpr std::chrono::seconds kMaxDeviceCodeWait{30 * 60};  // Google's 1800 s
+inline constexpr std::chrono::seconds kMaxDevicePollInterval{60};
+
 struct DeviceCode {
   std::string device_code;  // secret: never shown or logged
   std::string user_code;
@@ -120,7 +123,9 @@ struct DeviceCode {
   std::string verification_uri_complete;  // may be empty
   std::int64_t expires_in = 0;            // seconds
   std::int64_t interval = 5;              // seconds between polls
-  std::string message;                    // Microsoft's ready-made instruction, may be empty
+  // Both as the provider sent them, capped: expires_in at kMaxDeviceCodeWait,
+  // interval (and every slow_down or Retry-After) at kMaxDevicePollInterval.
+  std::string message;  // Microsoft's ready-made instruction, may be empty
 };
 struct DeviceCodeResult {
   std::optional<DeviceCode> ok;

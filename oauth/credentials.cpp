@@ -60,11 +60,11 @@ class FileTokenSource : public CredentialSource {
 
 class CommandTokenSource : public CredentialSource {
  public:
-  CommandTokenSource(std::string user, std::string cmd)
-      : user_(std::move(user)), cmd_(std::move(cmd)) {}
+  CommandTokenSource(std::string user, std::string cmd, std::vector<std::string> env)
+      : user_(std::move(user)), cmd_(std::move(cmd)), env_(std::move(env)) {}
   util::Result<Secret> Get(bool refresh) override {
     if (!refresh && !cached_.empty()) return Secret{user_, cached_, true};
-    auto v = RunCommandForSecret(cmd_);
+    auto v = RunCommandForSecret(cmd_, env_);
     if (!v.ok()) return v.status();
     cached_ = *v;
     return Secret{user_, cached_, true};
@@ -72,13 +72,26 @@ class CommandTokenSource : public CredentialSource {
 
  private:
   std::string user_, cmd_, cached_;
+  std::vector<std::string> env_;
 };
 
 }  // namespace
 
-util::Result<std::string> RunCommandForSecret(const std::string& command) {
-  auto r = util::RunShell(command, "", /*capture=*/true);
+util::Result<std::string> RunCommandForSecret(const std::string& command,
+                                              const std::vector<std::string>& pass_env) {
+  util::ShellOptions opts;
+  opts.pass_env = pass_env;
+  opts.timeout = std::chrono::seconds(30);
+  opts.max_output = 64 << 10;  // a JWT is a few KiB
+  auto r = util::RunShell(command, "", /*capture=*/true, opts);
   if (!r.ok()) return util::Error(Code::kInternal, "access_token_command: " + r.status().message());
+  if (r->timed_out) {
+    return util::Error(Code::kTransient, "access_token_command did not finish within 30 s: killed");
+  }
+  if (r->truncated) {
+    return util::Error(Code::kTransient,
+                       "access_token_command printed more than 64 KiB: not a token, ignored");
+  }
   if (r->exit_status != 0) {
     // The command's output may be a partial secret: never echo it.
     return util::Error(Code::kTransient,
@@ -107,8 +120,8 @@ util::Result<std::unique_ptr<CredentialSource>> MakeCredentialSource(
     return std::unique_ptr<CredentialSource>(std::make_unique<FixedSource>(user, *v));
   }
   if (!a.access_token_command.empty()) {
-    return std::unique_ptr<CredentialSource>(
-        std::make_unique<CommandTokenSource>(user, a.access_token_command));
+    return std::unique_ptr<CredentialSource>(std::make_unique<CommandTokenSource>(
+        user, a.access_token_command, a.access_token_command_env));
   }
   if (!a.access_token_file.empty()) {
     return std::unique_ptr<CredentialSource>(

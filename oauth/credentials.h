@@ -6,9 +6,11 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/config.h"
 #include "util/result.h"
+#include "util/wipe.h"
 
 namespace oauth {
 
@@ -16,6 +18,7 @@ struct Secret {
   std::string user;
   std::string value;  // access token or password
   bool is_token = false;
+  ~Secret() { util::Wipe(value); }
 };
 
 class CredentialSource {
@@ -34,7 +37,10 @@ class CredentialSource {
 util::Result<std::unique_ptr<CredentialSource>> MakeCredentialSource(
     const config::AccountConfig& a);
 
-// Runs `command` with /bin/sh -c and returns its stdout, trimmed. Exposed for tests.
-util::Result<std::string> RunCommandForSecret(const std::string& command);
+// Runs `command` with /bin/sh -c and returns its stdout, trimmed. The child
+// sees PATH, HOME, LANG, LC_*, TZ and `pass_env` only, has 30 s and may
+// print 64 KiB (util/subprocess.h). Exposed for tests.
+util::Result<std::string> RunCommandForSecret(const std::string& command,
+                                              const std::vector<std::string>& pass_env = {});
 
 }  // namespace oauth

@@ -9,12 +9,15 @@
 #endif
 
 #include <httplib.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
 #include <memory>
+
+#include "util/loopback.h"
 
 namespace oauth {
 namespace {
@@ -32,10 +35,6 @@ struct Url {
   int port = 0;
   std::string path;  // with the query, "/" when absent
 };
-
-bool IsLoopback(std::string_view host) {
-  return host == "127.0.0.1" || host == "::1" || host == "localhost";
-}
 
 std::optional<Url> ParseUrl(std::string_view url) {
   Url u;
@@ -123,7 +122,7 @@ util::Status CheckEndpointUrl(std::string_view url) {
     return util::Error(util::Code::kInvalidArgument,
                        "endpoint '" + std::string(url) + "' is not an http(s) URL");
   }
-  if (!u->tls && !IsLoopback(u->host)) {
+  if (!u->tls && !util::IsLoopbackHost(u->host)) {
     return util::Error(util::Code::kInvalidArgument,
                        "endpoint '" + std::string(url) +
                            "': http:// is only allowed for loopback hosts; use https://");
@@ -170,6 +169,24 @@ std::variant<HttpReply, OAuthError> PostForm(
     auto s = std::make_unique<httplib::SSLClient>(url.host, url.port);
     ssl = s.get();
     s->enable_server_certificate_verification(true);
+    // cpp-httplib 0.11 leaves the minimum protocol to OpenSSL and, after
+    // the chain check, accepts a host name found in the subject CN even when
+    // the certificate has subjectAltNames (verify_host falls back to the
+    // CN). OpenSSL checks the name itself, before that, with these:
+    // SANs only (RFC 6125: never the CN), no partial wildcards; a mismatch
+    // is a verification error (X509_V_ERR_HOSTNAME_MISMATCH).
+    SSL_CTX* ctx = s->ssl_context();
+    X509_VERIFY_PARAM* param = ctx != nullptr ? SSL_CTX_get0_param(ctx) : nullptr;
+    if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+        param == nullptr) {
+      return MakeError(OAuthErrorClass::kTls, "POST " + url_text + ": cannot set up TLS");
+    }
+    X509_VERIFY_PARAM_set_hostflags(
+        param, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT | X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+    const bool ip = X509_VERIFY_PARAM_set1_ip_asc(param, url.host.c_str()) == 1;
+    if (!ip && X509_VERIFY_PARAM_set1_host(param, url.host.c_str(), 0) != 1) {
+      return MakeError(OAuthErrorClass::kTls, "POST " + url_text + ": cannot set up TLS");
+    }
     if (!ca_file.empty()) {
       if (util::Status st = LoadCaFile(*s, ca_file); !st.ok()) {
         return MakeError(OAuthErrorClass::kTls, "POST " + url_text + ": " + st.message());

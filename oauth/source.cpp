@@ -41,6 +41,54 @@ std::string RefreshTokenSecretName(const std::string& account) {
   return "refresh_token:" + account;
 }
 
+MasterKey LoadMasterKey(store::Store& store, const std::string& data_dir,
+                        const std::vector<config::AccountConfig>& accounts) {
+  MasterKey out;
+  // The accounts with a sealed token, and the token of each.
+  std::vector<std::pair<std::string, std::string>> sealed;
+  util::Status s = store.Read([&](store::ReadTxn& txn) {
+    for (const auto& a : accounts) {
+      if (!UsesOAuthRefresh(a)) continue;
+      if (auto v = txn.GetSecret(RefreshTokenSecretName(a.name))) sealed.emplace_back(a.name, *v);
+    }
+    return util::Status{};
+  });
+  auto names = [&](const std::vector<std::string>& list) {
+    std::string n;
+    for (const auto& x : list) n += (n.empty() ? "" : ", ") + x;
+    return n;
+  };
+  std::vector<std::string> holders;
+  for (const auto& [name, v] : sealed) holders.push_back(name);
+  if (!s.ok()) {
+    out.error = "cannot read the sealed tokens: " + s.ToString();
+    return out;
+  }
+  auto box = store::SecretBox::Load(data_dir, /*create=*/sealed.empty());
+  if (!box.ok()) {
+    out.refused = holders;
+    out.error = box.status().message();
+    if (box.status().code() == util::Code::kNotFound) {
+      out.error += "; the store holds refresh tokens sealed with a master key for account" +
+                   std::string(holders.size() == 1 ? " " : "s ") + names(holders) +
+                   ": restore that key (or set " + std::string(store::kMasterKeyEnv) +
+                   "); deskmail will not make a new one while sealed tokens exist";
+    }
+    return out;
+  }
+  out.box = std::make_shared<const store::SecretBox>(std::move(box).value());
+  for (const auto& [name, v] : sealed) {
+    if (!out.box->Open(v, RefreshTokenSecretName(name)).ok()) out.refused.push_back(name);
+  }
+  if (!out.refused.empty()) {
+    out.error = "the master key does not open the sealed refresh token of account" +
+                std::string(out.refused.size() == 1 ? " " : "s ") + names(out.refused) +
+                " (a different master.key or " + std::string(store::kMasterKeyEnv) +
+                "?): restore the key they were sealed with, or run `deskmail reauth ACCOUNT`";
+  }
+  return out;
+}
+
 util::Status StoreRefreshToken(store::WriteTxn& txn, const store::SecretBox& box,
                                const std::string& account, const std::string& refresh_token) {
   const std::string name = RefreshTokenSecretName(account);
@@ -100,6 +148,7 @@ util::Result<Secret> OAuthCredentialSource::Get(bool refresh) {
 
   OAuthResult r = RefreshToken(EndpointsFor(a_), a_.client_id, ClientSecretFor(a_), *refresh_token,
                                ScopeFor(a_), http_);
+  util::Wipe(*refresh_token);
   if (!r.ok) {
     retry_after_ = r.error.retry_after;
     return Classified(r.error);
@@ -115,10 +164,13 @@ util::Result<Secret> OAuthCredentialSource::Get(bool refresh) {
     return recovery::SaveHealth(txn, a_.name, h);
   });
   if (!ws.ok()) return ws;
+  const bool rotated = !r.ok->refresh_token.empty();
   access_token_ = r.ok->access_token;
+  util::Wipe(r.ok->access_token);
+  util::Wipe(r.ok->refresh_token);
   access_expires_at_ = now + (r.ok->expires_in > 0 ? r.ok->expires_in : 3600);
   spdlog::debug("account {}: access token refreshed{}", a_.name,
-                r.ok->refresh_token.empty() ? "" : " (refresh token rotated and stored)");
+                rotated ? " (refresh token rotated and stored)" : "");
   return Secret{user, access_token_, true};
 }
 

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "oauth/client.h"
 #include "oauth/credentials.h"
@@ -35,6 +36,20 @@ std::string ClientSecretFor(
 // Whether this account gets its tokens through OAuth refresh (xoauth2 with
 // a client_id and no access_token_command/file).
 bool UsesOAuthRefresh(const config::AccountConfig& a);
+
+// The master key for the OAuth accounts, checked against what the store
+// holds: a missing key while sealed refresh tokens exist is an error (never
+// a new key: that would orphan them silently), and a key that does not open
+// an account's sealed token refuses that account. `refused` names the
+// accounts that cannot start, `error` says why in one line (empty when
+// none); `box` is null only when the key is missing or malformed.
+struct MasterKey {
+  std::shared_ptr<const store::SecretBox> box;
+  std::vector<std::string> refused;
+  std::string error;
+};
+MasterKey LoadMasterKey(store::Store& store, const std::string& data_dir,
+                        const std::vector<config::AccountConfig>& accounts);
 
 class OAuthCredentialSource : public CredentialSource {
  public:

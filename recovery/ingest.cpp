@@ -56,10 +56,8 @@ struct Thread {
 };
 
 std::optional<Thread> FindThread(store::WriteTxn& txn, const mime::Message& m,
-                                 const IngestOptions& opts) {
-  if (auto tag = opts.tag.Find(m.subject)) {
-    if (txn.GetTicket(*tag)) return Thread{*tag, "ticket tag"};
-  }
+                                 const IngestOptions& opts, const std::string& account) {
+  if (auto tag = TaggedTicket(txn, opts.tag, m.subject, account)) return Thread{*tag, "ticket tag"};
   if (auto t = TicketOfAny(txn, {m.in_reply_to})) return Thread{*t, "In-Reply-To"};
   // Most recent reference first: it is the closest ancestor.
   std::vector<std::string> refs(m.references.rbegin(), m.references.rend());
@@ -231,10 +229,13 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   }
 
   store::TicketRecord ticket;
-  if (auto thread = FindThread(txn, m, opts)) {
+  if (auto thread = FindThread(txn, m, opts, account)) {
     ticket = *txn.GetTicket(thread->ticket_id);
     out.kind = Kind::kThreaded;
     out.detail = thread->by;
+    if (out.detail == std::string("ticket tag") && !IsParticipant(txn, ticket, rec.from_address)) {
+      rec.reason = kTagFromNonParticipant;  // kept, and in the event's "flag"
+    }
   } else {
     ticket.id = txn.AllocateTicketId();
     ticket.account = account;
@@ -259,6 +260,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
                          {"from", rec.from_address},
                          {"subject", rec.subject}};
   if (out.kind == Kind::kThreaded) data["threaded_by"] = out.detail;
+  if (!rec.reason.empty()) data["flag"] = rec.reason;
   if (auto s = detail::AppendJsonEvent(
           txn, at, out.kind == Kind::kNewTicket ? "ticket.created" : "ticket.updated", data);
       !s.ok()) {

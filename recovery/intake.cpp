@@ -143,19 +143,29 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
 
   const std::string forwarder = LowerAscii(fwd->forwarder.address);
   const mime::ForwardedOriginal& orig = fwd->original;
-  if (!ForwarderAllowed(opts.allowed_forwarders, forwarder)) {
-    // A stranger must not open tickets in a customer's name: file the mail
-    // as what it is, from its real sender, and flag it.
+  const bool allowed = ForwarderAllowed(opts.allowed_forwarders, forwarder);
+  ForwarderAuthResult auth;
+  if (allowed) {
+    auth =
+        AuthenticateForwarder(p.message->headers, forwarder, opts.auth, p.source.channel == "imap");
+  }
+  if (!allowed || !auth.authenticated) {
+    // A stranger, or a From: that nothing vouches for, must not open tickets
+    // in a customer's name: file the mail as what it is, from its real
+    // sender, and flag it.
     auto o = Commit(txn, p, opts.ingest, ContentKeys::kIndexAll);
     if (!o.ok()) return o.status();
-    out.decision = "unauthorized";
-    out.reason = "forward from " +
-                 (forwarder.empty() ? std::string("an unknown sender") : forwarder) +
-                 ", who is not in allowed_forwarders: filed as ordinary mail, not unwrapped";
+    out.decision = allowed ? "unauthenticated" : "unauthorized";
+    out.reason = allowed ? "unauthenticated forward from " + forwarder + " (" + auth.reason +
+                               "): filed as ordinary mail, not unwrapped"
+                         : "forward from " +
+                               (forwarder.empty() ? std::string("an unknown sender") : forwarder) +
+                               ", who is not in allowed_forwarders: filed as ordinary mail, not "
+                               "unwrapped";
     out.ticket_id = o->ticket_id;
     out.message_id = o->message_id;
     if (auto rec = txn.GetMessage(o->message_id)) {
-      rec->reason = "unauthorized forward";
+      rec->reason = allowed ? "unauthenticated forward" : "unauthorized forward";
       rec->forwarder = forwarder;
       if (auto s = txn.PutMessage(*rec); !s.ok()) return s;
     }
@@ -194,7 +204,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   // 3 (checked before creating anything): the same content already stored.
   const std::string fp = Fingerprint(orig.from.address, orig.subject, orig.body_text);
   std::optional<std::uint64_t> thread;
-  if (auto tag = opts.ingest.tag.Find(orig.subject); tag && txn.GetTicket(*tag)) thread = *tag;
+  thread = TaggedTicket(txn, opts.ingest.tag, orig.subject, account);
   if (!thread) {
     if (auto dup = FingerprintDuplicate(txn, fp, orig.date.value_or(0))) {
       out.decision = "duplicate";
@@ -238,6 +248,10 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
     ticket = *txn.GetTicket(*thread);
     out.decision = "appended";
     out.reason = "ticket tag in the original subject";
+    if (!IsParticipant(txn, ticket, rec.from_address)) {
+      rec.reason = kTagFromNonParticipant;
+      out.reason += " (flagged: the original's sender is not a participant of the ticket)";
+    }
   } else {
     ticket.id = txn.AllocateTicketId();
     ticket.account = account;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "recovery/forwarder_auth.h"
 #include "recovery/ingest.h"
 #include "store/store.h"
 
@@ -26,6 +27,8 @@ struct IntakeOptions {
   // "@domain" (the whole domain) or "addr@domain"; compared case-insensitively.
   std::vector<std::string> allowed_forwarders;
   int forward_max_age_days = 14;
+  // Who vouches for the forwarder (an allowed From: alone proves nothing).
+  ForwarderAuthConfig auth;
   IngestOptions ingest;
   // Support account addresses, to find the account an original was sent to
   // (for outage tagging): {address, account name}.
@@ -35,6 +38,9 @@ struct IntakeOptions {
 struct IntakeOutcome {
   // "accepted" (new ticket), "appended", "duplicate", "rejected",
   // "unauthorized" (a forward from a stranger: filed as ordinary mail),
+  // "unauthenticated" (a forward whose From: is allowed but that nothing the
+  // receiving side recorded vouches for: filed as ordinary mail, flagged
+  // "unauthenticated forward"),
   // "not-forward" (ordinary mail), "unprocessable", "empty".
   std::string decision;
   std::string reason;

@@ -39,4 +39,30 @@ std::string TicketTag::Format(std::uint64_t id) const {
   return prefix_ + std::to_string(id) + suffix_;
 }
 
+std::optional<std::uint64_t> TaggedTicket(store::ReadTxn& txn, const TicketTag& tag,
+                                          std::string_view subject, const std::string& account) {
+  auto id = tag.Find(subject);
+  if (!id) return std::nullopt;
+  auto ticket = txn.GetTicket(*id);
+  if (!ticket || ticket->account != account) return std::nullopt;
+  return id;
+}
+
+bool IsParticipant(store::ReadTxn& txn, const store::TicketRecord& ticket,
+                   const std::string& address) {
+  if (address.empty()) return false;
+  if (ticket.requester_address == address) return true;
+  for (std::uint64_t id : ticket.message_ids) {
+    auto m = txn.GetMessageHead(id);
+    if (!m) continue;
+    if (m->from_address == address) return true;
+    for (const auto* list : {&m->to, &m->cc}) {
+      for (const auto& a : *list) {
+        if (a == address) return true;
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace recovery

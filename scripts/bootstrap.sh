@@ -9,7 +9,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libcpp-httplib-dev libytnef0-dev liblz4-dev
   dovecot-imapd isync openssl python3 procps
-  python3-flufl.bounce libgsf-1-dev
+  python3-flufl.bounce libgsf-1-dev libpsl-dev publicsuffix
 )
 
 missing=()

@@ -239,13 +239,18 @@ util::Result<SecretBox> SecretBox::FromKeyText(std::string_view text) {
   return box;
 }
 
-util::Result<SecretBox> SecretBox::Load(const std::string& data_dir) {
-  if (const char* env = std::getenv(std::string(kMasterKeyEnv).c_str()); env != nullptr) {
+util::Result<SecretBox> SecretBox::Load(const std::string& data_dir, bool create) {
+  // The key given in the environment is taken out of it: wiped in place
+  // (that memory is what /proc/PID/environ shows) and unset, so no child
+  // inherits it. Callers load the key once per process.
+  const std::string name(kMasterKeyEnv);
+  if (char* env = std::getenv(name.c_str()); env != nullptr) {
     auto box = FromKeyText(env);
+    OPENSSL_cleanse(env, std::strlen(env));
+    ::unsetenv(name.c_str());
     if (!box) {
-      return util::Error(Code::kInvalidArgument, std::string(kMasterKeyEnv) +
-                                                     " is malformed: expected 64 hex digits or "
-                                                     "the base64 of 32 bytes");
+      return util::Error(Code::kInvalidArgument,
+                         name + " is malformed: expected 64 hex digits or the base64 of 32 bytes");
     }
     return box;
   }
@@ -259,6 +264,10 @@ util::Result<SecretBox> SecretBox::Load(const std::string& data_dir) {
   struct stat st {};
   if (::lstat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Errno(Code::kIOError, "stat key file " + path);
+    if (!create) {
+      return util::Error(Code::kNotFound, "no master key: " + std::string(kMasterKeyEnv) +
+                                              " is not set and " + path + " does not exist");
+    }
     auto created = CreateKeyFile(data_dir, path);
     if (!created) return created.status();
   }

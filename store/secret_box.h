@@ -48,7 +48,13 @@ class SecretBox {
   // Errors: kInvalidArgument (a malformed env key or key file, a key file
   // with group/other permissions: the message says how to fix it),
   // kIOError (the key file cannot be read or created).
-  static util::Result<SecretBox> Load(const std::string& data_dir);
+  //
+  // With `create` false a missing key file is kNotFound, not a new key: a
+  // store that holds sealed secrets must never get a fresh key silently
+  // (oauth::LoadMasterKey decides). The environment variable is removed
+  // from the process environment once read (its bytes wiped), so no child
+  // and no /proc/PID/environ reader sees it: load the key once per process.
+  static util::Result<SecretBox> Load(const std::string& data_dir, bool create = true);
   // A key given as text in the env formats above (for tools and tests).
   static util::Result<SecretBox> FromKeyText(std::string_view text);
   // REQUIRES: key.size() == kKeyBytes (else kInvalidArgument).

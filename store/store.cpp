@@ -1,7 +1,11 @@
 #include "store/store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
@@ -260,6 +264,28 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
   return util::Status::Ok();
 }
 
+// LMDB opens data.mdb and lock.mdb itself; Debian's liblmdb does not mark
+// them close-on-exec, so every child would inherit a read-write descriptor
+// of the store. mdb_env_get_fd gives the data file's; the lock file's is
+// not exposed, so every descriptor that points into the store directory
+// is marked (util::RunShell closes all descriptors above 2 in children as
+// well: this covers any other way a process might be started).
+void CloseOnExec(MDB_env* env, const std::string& dir) {
+  mdb_filehandle_t fd = -1;
+  if (mdb_env_get_fd(env, &fd) == 0 && fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  std::error_code ec;
+  const std::filesystem::path root = std::filesystem::canonical(dir, ec);
+  if (ec) return;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code ec2;
+    auto target = std::filesystem::read_symlink(e.path(), ec2);
+    if (ec2 || target.parent_path() != root) continue;
+    int n = std::atoi(e.path().filename().c_str());
+    int flags = ::fcntl(n, F_GETFD);
+    if (flags >= 0) ::fcntl(n, F_SETFD, flags | FD_CLOEXEC);
+  }
+}
+
 util::Result<std::unique_ptr<Store>> OpenImpl(const std::string& dir, const Options& opts) {
   if (opts.initial_map_size == 0 || opts.initial_map_size > opts.max_map_size) {
     return util::Error(util::Code::kInvalidArgument,
@@ -284,6 +310,7 @@ util::Result<std::unique_ptr<Store>> OpenImpl(const std::string& dir, const Opti
   if (opts.no_sync) flags |= MDB_NOSYNC;
   rc = mdb_env_open(raw, dir.c_str(), flags, 0600);
   if (rc != 0) return LmdbError(rc, "open store " + dir);
+  CloseOnExec(raw, dir);
 
   Dbis dbis;
   if (util::Status s = OpenDatabases(raw, dir, opts.read_only, dbis); !s.ok()) return s;

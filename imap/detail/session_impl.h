@@ -51,6 +51,9 @@ struct Session::Impl {
   std::optional<Error> dead;  // set by an account-scope failure: the session is unusable
   bool selected = false;
   bool read_only = false;
+  // Set while an authentication failure is recorded: Fail redacts the
+  // server's text (util::RedactAuthText) against these.
+  const std::vector<std::string>* auth_secrets = nullptr;
 
   ~Impl();
   void Log(LogLevel level, std::string_view msg) const;

@@ -208,12 +208,14 @@ TEST_CASE("intake reads a forward on stdin like an MTA pipe, and --log shows the
   Sandbox sb;
   std::string cfg = sb.Write("deskmail.toml",
                              "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                             "require = \"envelope\"\n"
                              "[[account]]\nname = \"support\"\naddress = \"support@acme.example\"\n"
                              "auth = \"password\"\npassword_env = \"UNUSED\"\n");
   const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
   REQUIRE(fs::exists(fixture));
-  // Received two days after it was forwarded.
-  Run r = sb.Deskmail("--config " + Quote(cfg) + " intake <" + Quote(fixture),
+  // Received two days after it was forwarded; Postfix passes ${sender}.
+  Run r = sb.Deskmail("--config " + Quote(cfg) +
+                          " intake --sender agent.smith@acme.example <" + Quote(fixture),
                       "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
   INFO(r.err);
   CHECK(r.code == 0);
@@ -246,8 +248,10 @@ TEST_CASE("tickets show gives each message's text: read back from the raw mail, 
   CHECK(j["messages"][0]["body_text"] == "It jams.\n");
 
   // A recovered forward: the text is the original's, unwrapped, and kept.
+  // (Who vouches for the forwarder is not this test's subject.)
   std::string cfg = sb.Write("deskmail.toml",
                              "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                             "require = \"none\"\n"
                              "[[account]]\nname = \"support\"\naddress = \"support@acme.example\"\n"
                              "auth = \"password\"\npassword_env = \"UNUSED\"\n");
   const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
@@ -259,4 +263,57 @@ TEST_CASE("tickets show gives each message's text: read back from the raw mail, 
   CHECK_THAT(text, Catch::Contains("my order 4711 arrived damaged"));
   CHECK_THAT(text, !Catch::Contains("Forwarded message"));
   CHECK_THAT(text, !Catch::Contains("Please file it"));
+}
+
+// Issue 15: the intake's pipe, and what reaches the operator's terminal.
+TEST_CASE("intake on stdin without a vouching sender files the forward as ordinary mail") {
+  Sandbox sb;
+  std::string cfg = sb.Write("deskmail.toml",
+                             "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                             "trusted_authserv_ids = [\"mx.acme.example\"]\n"
+                             "[[account]]\nname = \"support\"\naddress = \"support@acme.example\"\n"
+                             "auth = \"password\"\npassword_env = \"UNUSED\"\n");
+  const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
+  Run r = sb.Deskmail("--config " + Quote(cfg) + " intake <" + Quote(fixture),
+                      "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::StartsWith("stdin: unauthenticated -> ticket #1"));
+  CHECK_THAT(r.out, Catch::Contains("unauthenticated forward from agent.smith@acme.example"));
+  auto t = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
+  CHECK(t["requester"]["address"] == "agent.smith@acme.example");
+  // --sender only describes stdin.
+  CHECK(sb.Deskmail("--config " + Quote(cfg) + " intake --sender a@acme.example " + Quote(fixture))
+            .code == 2);
+  // A message above the cap is refused, with the reason, and nothing is stored.
+  std::string cap = sb.Write("cap.toml", "[intake]\nmax_message_mib = 1\n");
+  sb.Write("big.eml", "From: a@acme.example\nSubject: big\n\n" + std::string(2 << 20, 'x'));
+  Run big = sb.Deskmail("--config " + Quote(cap) + " intake <" + Quote(sb.dir + "/big.eml"));
+  CHECK(big.code == 1);
+  CHECK_THAT(big.err, Catch::Contains("larger than intake.max_message_mib (1 MiB)"));
+}
+
+TEST_CASE("a subject with an escape sequence prints made visible in tickets show and list") {
+  Sandbox sb;
+  sb.Write("in/evil.eml",
+           "From: \"Eve\x1b[31m\" <eve@customer.example>\nTo: support@acme.example\n"
+           "Subject: Invoice\x1b]0;owned\x07 =?utf-8?q?=1B[2J=0AFrom:_ceo@acme.example?=\n"
+           "Date: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <evil@customer.example>\n\n"
+           "Body\x1b[5m blink\n");
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run show = sb.Deskmail("tickets show 1");
+  REQUIRE(show.code == 0);
+  CHECK(show.out.find('\x1b') == std::string::npos);
+  CHECK(show.out.find('\x07') == std::string::npos);
+  CHECK_THAT(show.out, Catch::Contains("\\x1b]0;owned\\x07"));
+  // An encoded newline cannot forge a line of output.
+  CHECK_THAT(show.out, !Catch::Contains("\nFrom: ceo@acme.example"));
+  CHECK_THAT(show.out, Catch::Contains("Eve\\x1b[31m"));
+  CHECK_THAT(show.out, Catch::Contains("Body\\x1b[5m blink"));
+  Run list = sb.Deskmail("tickets list");
+  REQUIRE(list.code == 0);
+  CHECK(list.out.find('\x1b') == std::string::npos);
+  // --json stays exact: the escape is JSON-escaped, not rewritten.
+  auto j = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
+  CHECK(j["subject"].get<std::string>().find("\x1b]0;owned\x07") != std::string::npos);
 }

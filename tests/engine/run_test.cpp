@@ -293,11 +293,15 @@ TEST_CASE("an account with role = intake files forwards through the intake rules
     std::ifstream in(std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml",
                      std::ios::binary);
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // As the intake's receiving MTA stamps it (issue 15: From: alone is not enough).
+    raw = "Authentication-Results: mx.acme.example; dmarc=pass header.from=acme.example\r\n" +
+          raw;
     REQUIRE(s.Append("INBOX", raw).ok());
   }
   sb.WriteConfig(
       {{"intake", user, sb.TokenFile(user, 3600), false, "INBOX", "role = \"intake\"\n"}}, 0,
-      "[intake]\nallowed_forwarders = [\"@acme.example\"]\n");
+      "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+      "trusted_authserv_ids = [\"mx.acme.example\"]\n");
   auto r = sb.Run("run --once", "DESKMAIL_NOW=2026-11-06T12:00:00Z");
   INFO(r.err);
   REQUIRE(r.code == 0);
@@ -308,6 +312,37 @@ TEST_CASE("an account with role = intake files forwards through the intake rules
   CHECK(j[0]["decision"] == "accepted");
   CHECK(j[0]["forwarder"] == "agent.smith@acme.example");
   CHECK(sb.Tickets() == 1);
+}
+
+TEST_CASE("an intake on a non-Exchange server believes no forged Exchange or AR header",
+          "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  std::string user = imap_test::UniqueUser("run-intake-forged");
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    std::ifstream in(std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml",
+                     std::ios::binary);
+    std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    raw = "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
+          "X-MS-Exchange-Organization-AuthSource: forged.example\r\n"
+          "X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n"
+          "Authentication-Results: mx.evil.example; dmarc=pass header.from=acme.example\r\n" +
+          raw;
+    REQUIRE(s.Append("INBOX", raw).ok());
+  }
+  sb.WriteConfig({{"intake", user, sb.TokenFile(user, 3600), false, "INBOX",
+                   "role = \"intake\"\nprovider = \"microsoft\"\n"}},
+                 0,
+                 "[intake]\nallowed_forwarders = [\"@acme.example\"]\n"
+                 "trusted_authserv_ids = [\"mx.acme.example\"]\n");
+  auto r = sb.Run("run --once", "DESKMAIL_NOW=2026-11-06T12:00:00Z");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(sb.Run("intake --log --json").out);
+  REQUIRE(j.size() == 1);
+  CHECK(j[0]["decision"] == "unauthenticated");
+  CHECK(sb.Tickets() == 1);  // the forward itself, from the agent
 }
 
 TEST_CASE("mail stored but not moved (a run stopped between commit and MOVE) is moved later",

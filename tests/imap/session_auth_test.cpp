@@ -245,3 +245,131 @@ TEST_CASE("verify=false connects despite a bad certificate and warns", "[imap][s
 }
 
 }  // namespace
+
+namespace {
+
+// A one-connection loopback server that echoes the client's AUTHENTICATE
+// or LOGIN back, as a careless (or hostile) server might: in an untagged
+// BAD, in the tagged NO, or in a BYE.
+class EchoServer {
+ public:
+  enum class Where { kTaggedNo, kBye };
+  explicit EchoServer(Where where) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(fd_, 1) == 0);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, where] {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      auto send = [&](const std::string& s) {
+        [[maybe_unused]] ssize_t n = write(c, s.data(), s.size());
+      };
+      send("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2 AUTH=PLAIN] ready\r\n");
+      std::string line = ReadLine(c);
+      const std::string tag = line.substr(0, line.find(' '));
+      if (line.find("AUTHENTICATE") != std::string::npos &&
+          line.find(' ', line.find("XOAUTH2")) == std::string::npos) {
+        send("+ \r\n");  // no SASL-IR used: the client sends the response now
+        line += " " + ReadLine(c);
+      }
+      send("* BAD you said: " + line + "\r\n");
+      if (where == Where::kBye) {
+        send("* BYE bye, " + line + "\r\n");
+      } else {
+        send(tag + " NO [AUTHENTICATIONFAILED] rejected: " + line + "\r\n");
+      }
+      ReadLine(c);
+      close(c);
+    });
+  }
+  ~EchoServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  static std::string ReadLine(int c) {
+    std::string line;
+    char ch;
+    while (read(c, &ch, 1) == 1 && ch != '\n') {
+      if (ch != '\r') line += ch;
+    }
+    return line;
+  }
+  int fd_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+std::string Base64(const std::string& s) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < s.size(); i += 3) {
+    unsigned v = (unsigned char)s[i] << 16 | (unsigned char)s[i + 1] << 8 | (unsigned char)s[i + 2];
+    for (int k2 = 18; k2 >= 0; k2 -= 6) out += k[(v >> k2) & 63];
+  }
+  if (i < s.size()) {
+    unsigned v = (unsigned char)s[i] << 16 | (i + 1 < s.size() ? (unsigned char)s[i + 1] << 8 : 0);
+    out += k[(v >> 18) & 63];
+    out += k[(v >> 12) & 63];
+    out += i + 1 < s.size() ? k[(v >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("A server echoing the AUTHENTICATE line leaves no token in any log line",
+          "[imap][session]") {
+  const std::string token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzdXBwb3J0In0.c2lnbmF0dXJl";
+  const std::string sasl = Base64(
+      "user=support@acme.example\x01"
+      "auth=Bearer " +
+      token + "\x01\x01");
+  for (auto where : {EchoServer::Where::kTaggedNo, EchoServer::Where::kBye}) {
+    EchoServer server(where);
+    std::vector<std::string> lines;
+    imap::Config cfg = LoopbackPlain(server.port());
+    cfg.log = [&](imap::LogLevel, std::string_view m) { lines.emplace_back(m); };
+    auto s = imap::Session::Connect(cfg);
+    REQUIRE(s.ok());
+    util::Status st = s->Authenticate(imap::XOAuth2{"support@acme.example", token});
+    REQUIRE_FALSE(st.ok());
+    lines.push_back(st.ToString());
+    lines.push_back(s->last_error().server_text);
+    lines.push_back(s->last_error().ToStatus().ToString());
+    for (const auto& l : lines) {
+      INFO(l);
+      CHECK_THAT(l, !Catch::Contains(token));
+      CHECK_THAT(l, !Catch::Contains(token.substr(0, 16)));
+      CHECK_THAT(l, !Catch::Contains(sasl.substr(0, 16)));
+    }
+    if (where == EchoServer::Where::kTaggedNo) {
+      CHECK(st.code() == util::Code::kAuthRejected);
+      CHECK_THAT(s->last_error().server_text, Catch::StartsWith("[AUTHENTICATIONFAILED]"));
+    }
+  }
+}
+
+TEST_CASE("A server echoing LOGIN leaves no password in any log line", "[imap][session]") {
+  EchoServer server(EchoServer::Where::kTaggedNo);
+  std::vector<std::string> lines;
+  imap::Config cfg = LoopbackPlain(server.port());
+  cfg.log = [&](imap::LogLevel, std::string_view m) { lines.emplace_back(m); };
+  auto s = imap::Session::Connect(cfg);
+  REQUIRE(s.ok());
+  util::Status st = s->Authenticate(imap::Login{"support", "correct-horse"});
+  REQUIRE_FALSE(st.ok());
+  lines.push_back(st.ToString());
+  lines.push_back(s->last_error().server_text);
+  for (const auto& l : lines) CHECK_THAT(l, !Catch::Contains("correct-horse"));
+}

@@ -112,6 +112,46 @@ TEST_CASE("replies thread by tag, In-Reply-To and References") {
   CHECK(ts.Messages() == 6);
 }
 
+// Issue 15: a tag is text anyone can type.
+TEST_CASE("a tag naming another account's ticket does not thread") {
+  TempStore ts;
+  auto first = ts.Ingest(Mail("a@c.example", "Printer jams", "t1@c.example"), "support");
+  REQUIRE(first.ticket_id == 1);
+  auto cross = ts.Ingest(Mail("a@c.example", "Re: [#1] Printer jams", "t2@c.example"), "sales");
+  CHECK(cross.kind == Kind::kNewTicket);
+  CHECK(cross.ticket_id == 2);
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                CHECK(t.GetTicket(1)->message_ids.size() == 1);
+                CHECK(t.GetTicket(2)->account == "sales");
+                return util::Status{};
+              })
+              .ok());
+}
+
+TEST_CASE("mail threaded by tag from someone not on the ticket is flagged") {
+  TempStore ts;
+  auto first =
+      ts.Ingest(Mail("a@c.example", "Printer jams", "p1@c.example", "Cc: colleague@c.example\n"));
+  REQUIRE(first.ticket_id == 1);
+  auto own = ts.Ingest(Mail("A@C.example", "Re: [#1] Printer jams", "p2@c.example"));
+  auto cc = ts.Ingest(Mail("colleague@c.example", "Re: [#1] Printer jams", "p3@c.example"));
+  auto stranger = ts.Ingest(Mail("mallory@evil.example", "Re: [#1] Printer jams", "p4@c.example"));
+  for (const auto* o : {&own, &cc, &stranger}) {
+    CHECK(o->kind == Kind::kThreaded);
+    CHECK(o->ticket_id == 1);
+  }
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                CHECK(t.GetMessage(own.message_id)->reason.empty());
+                CHECK(t.GetMessage(cc.message_id)->reason.empty());
+                CHECK(t.GetMessage(stranger.message_id)->reason ==
+                      recovery::kTagFromNonParticipant);
+                return util::Status{};
+              })
+              .ok());
+}
+
 TEST_CASE("auto-replies, bounces and bulk mail open no ticket and keep their reason") {
   TempStore ts;
   struct Case {

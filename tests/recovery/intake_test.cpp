@@ -35,9 +35,19 @@ struct Original {
   std::string body = "The printer jams on every page since Monday.";
 };
 
+// The receiving MTA's verdict on the forward, as the intake's trusted
+// border (authserv-id mx.acme.example) records it.
+std::string TrustedDmarcPass(const std::string& forwarder) {
+  return "Authentication-Results: mx.acme.example;\r\n dkim=pass header.d=" +
+         forwarder.substr(forwarder.find('@') + 1) +
+         ";\r\n dmarc=pass (p=reject) header.from=" + forwarder.substr(forwarder.find('@') + 1) +
+         "\r\n";
+}
+
 std::string Forward(const Original& o, const std::string& forwarder = "agent@acme.example",
-                    const std::string& outer_id = "fwd1@acme.example") {
-  return "From: Agent <" + forwarder +
+                    const std::string& outer_id = "fwd1@acme.example",
+                    const std::string& trace = "-") {
+  return (trace == "-" ? TrustedDmarcPass(forwarder) : trace) + "From: Agent <" + forwarder +
          ">\r\nTo: intake@acme.example\r\nSubject: Fwd: " + o.subject +
          "\r\nDate: " + Rfc2822(kNow - 3600) + "\r\nMessage-ID: <" + outer_id +
          ">\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
@@ -51,6 +61,7 @@ std::string Forward(const Original& o, const std::string& forwarder = "agent@acm
 struct TempStore : test_support::TempStore {
   TempStore() : test_support::TempStore("deskmail-intake") {
     opts.allowed_forwarders = {"@acme.example", "lead@partner.example"};
+    opts.auth.trusted_authserv_ids = {"mx.acme.example"};
     opts.account_addresses = {{"support@acme.example", "support"}};
   }
   recovery::IntakeOutcome Intake(const std::string& raw, std::int64_t now = kNow) {
@@ -182,6 +193,7 @@ TEST_CASE("duplicates: by Message-ID of an attached original, and by fingerprint
 
   // Forwarded as an attachment: the original's Message-ID is exact.
   std::string attached =
+      TrustedDmarcPass("agent@acme.example") +
       "From: agent@acme.example\r\nTo: intake@acme.example\r\nSubject: Fwd: " + o.subject +
       "\r\nDate: " + Rfc2822(kNow) +
       "\r\nMessage-ID: <fa@acme.example>\r\nMIME-Version: 1.0\r\n"
@@ -219,6 +231,43 @@ TEST_CASE("a forward whose original carries the ticket tag is appended to that t
   INFO(out.reason);
   CHECK(out.decision == "appended");
   CHECK(out.ticket_id == 1);
+}
+
+TEST_CASE("a forwarded original tagged with another account's ticket opens its own ticket") {
+  TempStore ts;
+  auto p = recovery::Prepare(
+      {"sales", "", "imap", kNow - 5 * kDay},
+      "From: bob@other.example\r\nSubject: Quote\r\nDate: " + Rfc2822(kNow - 6 * kDay) +
+          "\r\nMessage-ID: <q1@other.example>\r\n\r\nPrice?\r\n");
+  REQUIRE(ts.st
+              ->Write([&](store::WriteTxn& t) -> util::Status {
+                auto r = recovery::Commit(t, p, ts.opts.ingest);
+                return r.ok() ? util::Status{} : r.status();
+              })
+              .ok());
+  Original o;
+  o.subject = "Re: [#1] Broken screen";  // ticket 1 is sales', the original went to support
+  auto out = ts.Intake(Forward(o));
+  INFO(out.reason);
+  CHECK(out.decision == "accepted");
+  CHECK(out.ticket_id == 2);
+}
+
+TEST_CASE("a forwarded original tagged by a stranger to the ticket is appended, flagged") {
+  TempStore ts;
+  auto first = ts.Direct(
+      "From: jane@customer.example\r\nSubject: Broken screen\r\nDate: " + Rfc2822(kNow - 6 * kDay) +
+      "\r\nMessage-ID: <s1@customer.example>\r\n\r\nHelp\r\n");
+  REQUIRE(first.ticket_id == 1);
+  Original o;
+  o.from = "Mallory <mallory@evil.example>";
+  o.subject = "Re: [#1] Broken screen";
+  auto out = ts.Intake(Forward(o));
+  CHECK(out.decision == "appended");
+  CHECK_THAT(out.reason, Catch::Contains("flagged"));
+  ts.Read([&](store::ReadTxn& t) {
+    CHECK(t.GetMessage(out.message_id)->reason == recovery::kTagFromNonParticipant);
+  });
 }
 
 TEST_CASE("a recovered forward dated inside an outage is tagged with it") {
@@ -268,4 +317,125 @@ TEST_CASE("mail to the intake that is not a forward is ordinary mail") {
                 "\r\n\r\nJust a note, nothing forwarded.\r\n");
   CHECK(out.decision == "not-forward");
   CHECK(out.ticket_id != 0);
+}
+
+// Issue 15: an allowed From: proves nothing; the receiving side must vouch.
+TEST_CASE("a forward from an allowed address that nothing vouches for is not unwrapped, flagged") {
+  TempStore ts;
+  auto out = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd1@acme.example", ""));
+  INFO(out.reason);
+  CHECK(out.decision == "unauthenticated");
+  CHECK_THAT(out.reason, Catch::Contains("unauthenticated forward from agent@acme.example"));
+  CHECK_THAT(out.reason, Catch::Contains("no Authentication-Results"));
+  ts.Read([&](store::ReadTxn& t) {
+    auto ticket = t.GetTicket(out.ticket_id);
+    REQUIRE(ticket);
+    CHECK(ticket->requester_address == "agent@acme.example");  // not the customer
+    CHECK(ticket->channel == "intake");
+    CHECK(t.GetMessage(out.message_id)->reason == "unauthenticated forward");
+    std::vector<store::IntakeLogRecord> log;
+    t.ForEachIntakeLog(0, [&](const store::IntakeLogRecord& r) {
+      log.push_back(r);
+      return true;
+    });
+    REQUIRE(log.size() == 1);
+    CHECK(log[0].decision == "unauthenticated");
+    CHECK_THAT(log[0].reason, Catch::Contains("unauthenticated forward"));
+    CHECK(log[0].forwarder == "agent@acme.example");
+  });
+}
+
+TEST_CASE("a trusted Authentication-Results with aligned DMARC pass unwraps the forward") {
+  TempStore ts;
+  auto out = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd1@acme.example",
+                               "Authentication-Results: MX.ACME.EXAMPLE 1; spf=pass "
+                               "smtp.mailfrom=acme.example;\r\n\tdmarc=pass (p=none dis=none) "
+                               "header.from=acme.example\r\n"));
+  INFO(out.reason);
+  CHECK(out.decision == "accepted");
+  ts.Read([&](store::ReadTxn& t) {
+    CHECK(t.GetTicket(out.ticket_id)->requester_address == "jane@customer.example");
+  });
+}
+
+TEST_CASE("Authentication-Results from an untrusted authserv-id are ignored") {
+  TempStore ts;
+  auto out = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd1@acme.example",
+                               "Authentication-Results: mx.evil.example; dmarc=pass "
+                               "header.from=acme.example\r\n"));
+  INFO(out.reason);
+  CHECK(out.decision == "unauthenticated");
+  CHECK_THAT(out.reason, Catch::Contains("no Authentication-Results from a trusted authserv-id"));
+}
+
+TEST_CASE("a forged trusted Authentication-Results below the receiving MTA's own does not count") {
+  TempStore ts;
+  // The MTA's verdict on top (fail), the sender's forgery underneath.
+  auto out = ts.Intake(
+      Forward(Original{}, "agent@acme.example", "fwd1@acme.example",
+              "Authentication-Results: mx.acme.example; dmarc=fail header.from=acme.example\r\n"
+              "Received: from evil.example by mx.acme.example; Mon, 2 Nov 2026 10:00:00 +0000\r\n"
+              "Authentication-Results: mx.acme.example; dmarc=pass header.from=acme.example\r\n"));
+  INFO(out.reason);
+  CHECK(out.decision == "unauthenticated");
+  CHECK_THAT(out.reason, Catch::Contains("dmarc=fail"));
+}
+
+TEST_CASE("DMARC pass for another domain does not vouch for the From:") {
+  TempStore ts;
+  auto out = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd1@acme.example",
+                               "Authentication-Results: mx.acme.example; dmarc=pass "
+                               "header.from=evil.example\r\n"));
+  CHECK(out.decision == "unauthenticated");
+}
+
+TEST_CASE("the envelope sender an MTA pipe passes vouches when require = envelope") {
+  TempStore ts;
+  ts.opts.auth.require = recovery::ForwarderAuthLevel::kEnvelope;
+  ts.opts.auth.envelope_sender = "Agent@ACME.example";
+  auto out = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd1@acme.example", ""));
+  INFO(out.reason);
+  CHECK(out.decision == "accepted");
+  ts.opts.auth.envelope_sender = "mallory@evil.example";
+  auto other = ts.Intake(Forward(Original{}, "agent@acme.example", "fwd2@acme.example", ""));
+  CHECK(other.decision == "unauthenticated");
+  CHECK_THAT(other.reason, Catch::Contains("envelope sender <mallory@evil.example>"));
+  // The default (dmarc) does not take the envelope's word.
+  ts.opts.auth.require = recovery::ForwarderAuthLevel::kDmarc;
+  ts.opts.auth.envelope_sender = "agent@acme.example";
+  CHECK(ts.Intake(Forward(Original{}, "agent@acme.example", "fwd3@acme.example", "")).decision ==
+        "unauthenticated");
+}
+
+TEST_CASE("Exchange Online's organization headers vouch only on mail fetched from Exchange") {
+  TempStore ts;
+  ts.opts.auth.exchange_online = true;
+  const std::string internal =
+      "X-MS-Exchange-Organization-AuthSource: AM0PR01MB1234.eurprd01.prod.exchangelabs.com\r\n"
+      "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
+      "X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n";
+  auto fetched = [&](const std::string& raw, const std::string& channel) {
+    auto p = recovery::Prepare({"intake", "", channel, kNow}, raw);
+    recovery::IntakeOutcome out;
+    REQUIRE(ts.st
+                ->Write([&](store::WriteTxn& t) -> util::Status {
+                  auto r = recovery::CommitIntake(t, p, ts.opts, "imap");
+                  if (!r.ok()) return r.status();
+                  out = *r;
+                  return util::Status{};
+                })
+                .ok());
+    return out;
+  };
+  CHECK(fetched(Forward(Original{}, "agent@acme.example", "x1@acme.example", internal), "imap")
+            .decision == "accepted");
+  // The same headers on a file or an MTA pipe prove nothing.
+  CHECK(fetched(Forward(Original{}, "agent@acme.example", "x2@acme.example", internal), "intake")
+            .decision == "unauthenticated");
+  // Mail from outside the tenant: AuthAs Anonymous.
+  const std::string anonymous =
+      "X-MS-Exchange-Organization-AuthAs: Anonymous\r\n"
+      "X-MS-Exchange-Organization-MessageDirectionality: Incoming\r\n";
+  CHECK(fetched(Forward(Original{}, "agent@acme.example", "x3@acme.example", anonymous), "imap")
+            .decision == "unauthenticated");
 }
