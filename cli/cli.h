@@ -69,5 +69,7 @@ int CmdIntakeLog(const Context& ctx, bool json);
 
 int CmdInspect(const std::string& file, bool json);
 int CmdExport(const Context& ctx, std::uint64_t since, bool jsonl);
+// The store's consistency check: 0 consistent, 1 with the findings listed.
+int CmdVerify(const Context& ctx, bool json);
 
 }  // namespace cli

@@ -121,6 +121,11 @@ int main(int argc, char** argv) {
   c_export->add_flag("--jsonl", jsonl, "one JSON object per line")->required();
   c_export->add_option("--since", since, "only events after this sequence number");
 
+  bool verify_json = false;
+  auto* c_verify = app.add_subcommand(
+      "verify", "check the store's consistency (read-only; safe beside a running `run`)");
+  c_verify->add_flag("--json", verify_json, "JSON output");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -184,5 +189,6 @@ int main(int argc, char** argv) {
   }
   if (*c_inspect) return CmdInspect(inspect_file, inspect_json);
   if (*c_export) return CmdExport(ctx, since, jsonl);
+  if (*c_verify) return CmdVerify(ctx, verify_json);
   return kExitUsage;
 }

@@ -3,7 +3,9 @@
 # target for its share of SECONDS (default 60, split evenly):
 #   forward_fuzz  mime::Parse + UnwrapForward, seeded from the intake fixtures
 #                 and fixtures/mime-regressions/;
-#   msg_fuzz      the Outlook .msg reader, seeded from fixtures/intake/msg/.
+#   msg_fuzz      the Outlook .msg reader, seeded from fixtures/intake/msg/;
+#   mime_parse_fuzz  mime::Parse alone; mailbox_fuzz  the mbox/Maildir readers;
+#   config_fuzz   config::ParseConfig (deskmail.toml), seeded from fuzz/seeds/config/.
 # Exits non-zero on a crash; the crashing input is left in
 # build-fuzz/artifacts/TARGET/ -- copy a mail to fixtures/mime-regressions/NAME.eml
 # (tests/mime/regressions_test.cpp keeps it) and a .msg to fixtures/intake/msg/.
@@ -17,7 +19,7 @@ cmake --build "$BUILD" -j2
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$ROOT/fuzz/lsan.supp"  # third-party leaks, each explained there
-TARGETS=(forward_fuzz msg_fuzz)
+TARGETS=(forward_fuzz msg_fuzz mime_parse_fuzz mailbox_fuzz config_fuzz)
 SHARE=$(( SECONDS_TO_RUN / ${#TARGETS[@]} ))
 [ "$SHARE" -lt 1 ] && SHARE=1
 for target in "${TARGETS[@]}"; do
@@ -31,6 +33,15 @@ for target in "${TARGETS[@]}"; do
     msg_fuzz)
       SEEDS=("$ROOT/fixtures/intake/msg")
       MAX_LEN=262144 ;;
+    mime_parse_fuzz)
+      SEEDS=("$ROOT/fixtures/mime-regressions" "$ROOT/fixtures/intake" "$ROOT/fixtures/support-inbox")
+      MAX_LEN=262144 ;;
+    mailbox_fuzz)
+      SEEDS=("$ROOT/fixtures/mbox" "$ROOT/fixtures/mime-regressions")
+      MAX_LEN=65536 ;;
+    config_fuzz)
+      SEEDS=("$ROOT/fuzz/seeds/config")
+      MAX_LEN=16384 ;;
   esac
   echo "== $target: ${SHARE}s"
   if [ "$target" = msg_fuzz ]; then

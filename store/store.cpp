@@ -10,9 +10,11 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "store/detail/env.h"
 #include "store/detail/keys.h"
 #include "store/detail/lmdb.h"
 #include "store/detail/txn.h"
+#include "store/detail/verify.h"
 #include "store/schema.h"
 
 namespace store {
@@ -28,8 +30,7 @@ using detail::TxnImpl;
 // between any sane sizes) and MAP_RESIZED needs one retry per resize by
 // another process.
 constexpr int kMaxAttempts = 100;
-constexpr unsigned kMaxDbs = 32;  // kDbCount plus room for later schemas
-static_assert(kDbCount <= kMaxDbs);
+static_assert(kDbCount <= 32);  // env.cpp's mdb_env_set_maxdbs
 
 std::uint64_t CurrentMapSize(MDB_env* env) {
   MDB_envinfo info{};
@@ -48,6 +49,12 @@ class StoreImpl final : public Store {
   util::Status Read(const std::function<util::Status(ReadTxn&)>& fn) override;
   std::string dir() const override { return dir_; }
   std::uint64_t map_size() const override { return map_size_.load(); }
+  int CheckReaders() override { return detail::ClearStaleReaders(env_.get()); }
+  util::Status VerifyInto(const VerifyOptions& opts, VerifyReport& report) override {
+    return Read([&](ReadTxn& t) {
+      return detail::VerifyTxn(static_cast<TxnImpl&>(t).raw_txn(), dbis_, opts, report);
+    });
+  }
 
  private:
   // Doubles the map after MDB_MAP_FULL (`cause` names the failed put).
@@ -88,8 +95,11 @@ util::Status StoreImpl::Grow(const util::Status& cause) {
   std::unique_lock<std::shared_mutex> all = Exclusive();
   const std::uint64_t cur = CurrentMapSize(env_.get());
   if (cur >= opts_.max_map_size) {
-    return util::Error(util::Code::kIOError, cause.message() + " (map size " + std::to_string(cur) +
-                                                 " is Options::max_map_size)");
+    return util::Error(util::Code::kIOError,
+                       "map full (MDB_MAP_FULL): " + dir_ +
+                           "/data.mdb reached its maximum map size of " + std::to_string(cur) +
+                           " bytes (" + cause.message() +
+                           "); nothing of this transaction was written, the store is unchanged");
   }
   const std::uint64_t next =
       std::min(opts_.max_map_size, cur > UINT64_MAX / 2 ? UINT64_MAX : cur * 2);
@@ -112,6 +122,14 @@ util::Status StoreImpl::Write(const std::function<util::Status(WriteTxn&)>& fn) 
     return util::Error(util::Code::kInvalidArgument, "store " + dir_ + " was opened read-only");
   }
   std::lock_guard<std::mutex> writer(write_mu_);
+  // Slots of readers killed mid-read pin the pages of their snapshot, so
+  // this commit could not reuse them and the file would grow: clear them
+  // here, where it matters. It costs a scan of the reader table and one
+  // fcntl per distinct pid, nothing beside a commit's fsync; a timer thread
+  // would cost every CLI process a thread, and a daemon that does not
+  // write has no pages to reuse (new readers that find the table full
+  // clear it themselves, see Read).
+  detail::ClearStaleReaders(env_.get());
   for (int attempt = 0; attempt < kMaxAttempts; ++attempt) {
     std::shared_lock<std::shared_mutex> live = Live();
     MDB_txn* raw = nullptr;
@@ -121,7 +139,7 @@ util::Status StoreImpl::Write(const std::function<util::Status(WriteTxn&)>& fn) 
       if (util::Status s = AdoptResize(); !s.ok()) return s;
       continue;
     }
-    if (rc != 0) return LmdbError(rc, "begin write in " + dir_);
+    if (rc != 0) return detail::WriteError(rc, dir_, "begin write in " + dir_);
     Txn txn(raw);
     TxnImpl t(raw, dbis_, /*writable=*/true);
     util::Status s = fn(t);
@@ -143,7 +161,7 @@ util::Status StoreImpl::Write(const std::function<util::Status(WriteTxn&)>& fn) 
     }
     // A failed commit wrote no meta page: the store keeps its previous
     // state and the next Write starts from it (LMDB's guarantee).
-    if (rc != 0) return LmdbError(rc, "commit to " + dir_);
+    if (rc != 0) return detail::WriteError(rc, dir_, "commit to " + dir_);
     return util::Status::Ok();
   }
   return util::Error(util::Code::kInternal, "write to " + dir_ + ": gave up after " +
@@ -155,6 +173,7 @@ util::Status StoreImpl::Read(const std::function<util::Status(ReadTxn&)>& fn) {
     std::shared_lock<std::shared_mutex> live = Live();
     MDB_txn* raw = nullptr;
     int rc = mdb_txn_begin(env_.get(), nullptr, MDB_RDONLY, &raw);
+    if (rc == MDB_READERS_FULL && detail::ClearStaleReaders(env_.get()) > 0) continue;
     if (rc == MDB_MAP_RESIZED) {
       live.unlock();
       if (util::Status s = AdoptResize(); !s.ok()) return s;
@@ -212,6 +231,13 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
     const std::string name(kDbNames[i]);
     rc = mdb_dbi_open(raw, name.c_str(), flags, &dbis.dbi[i]);
     if (rc == MDB_NOTFOUND && (read_only || legacy) && db != Db::kMeta) continue;  // older store
+    if (rc == MDB_NOTFOUND && read_only) {
+      // A store whose creator died before its first commit (made by a
+      // deskmail that did not yet create stores atomically): a valid,
+      // empty environment. It reads as empty; the next writer stamps it.
+      dbis = Dbis{};
+      return util::Status::Ok();
+    }
     if (rc == MDB_NOTFOUND) {
       return util::Error(util::Code::kNotFound,
                          "open store " + dir + ": not initialised (no meta database)");
@@ -225,8 +251,8 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
   MDB_val v{};
   rc = mdb_get(raw, meta, &k, &v);
   if (rc == MDB_NOTFOUND && read_only) {
-    return util::Error(util::Code::kNotFound,
-                       "open store " + dir + ": not initialised (no schema version)");
+    dbis = Dbis{};  // likewise: created, never stamped; reads as empty
+    return util::Status::Ok();
   }
   if (rc == MDB_NOTFOUND) {
     const std::string stamp = detail::EncodeU64(kSchemaVersion);
@@ -292,29 +318,18 @@ util::Result<std::unique_ptr<Store>> OpenImpl(const std::string& dir, const Opti
                        "open store " + dir + ": need 0 < initial_map_size <= max_map_size");
   }
   if (util::Status s = PrepareDir(dir, opts.read_only); !s.ok()) return s;
-
-  MDB_env* raw = nullptr;
-  int rc = mdb_env_create(&raw);
-  if (rc != 0) return LmdbError(rc, "open store " + dir);
-  EnvPtr env(raw);
-  if (mdb_env_get_maxkeysize(raw) < static_cast<int>(kMaxKeyBytes)) {
-    return util::Error(util::Code::kInternal, "liblmdb was built with a key limit below 511");
-  }
-  rc = mdb_env_set_maxdbs(raw, kMaxDbs);
-  if (rc == 0) rc = mdb_env_set_mapsize(raw, opts.initial_map_size);
-  if (rc != 0) return LmdbError(rc, "open store " + dir);
-  // MDB_NOTLS: reader slots follow transactions, not threads, so Read may
-  // run on any thread (and on several at once).
-  unsigned flags = MDB_NOTLS;
-  if (opts.read_only) flags |= MDB_RDONLY;
-  if (opts.no_sync) flags |= MDB_NOSYNC;
-  rc = mdb_env_open(raw, dir.c_str(), flags, 0600);
-  if (rc != 0) return LmdbError(rc, "open store " + dir);
+  auto stamp = [&](MDB_env* env) {
+    Dbis ignored;
+    return OpenDatabases(env, dir, /*read_only=*/false, ignored);
+  };
+  util::Result<EnvPtr> env = detail::OpenEnv(dir, opts, stamp);
+  if (!env) return env.status();
+  MDB_env* raw = env->get();
   CloseOnExec(raw, dir);
-
   Dbis dbis;
   if (util::Status s = OpenDatabases(raw, dir, opts.read_only, dbis); !s.ok()) return s;
-  return std::unique_ptr<Store>(std::make_unique<StoreImpl>(dir, opts, std::move(env), dbis));
+  return std::unique_ptr<Store>(
+      std::make_unique<StoreImpl>(dir, opts, std::move(env).value(), dbis));
 }
 
 }  // namespace

@@ -19,6 +19,9 @@
 
 namespace store {
 
+struct VerifyOptions;
+struct VerifyReport;
+
 struct Options {
   std::uint64_t initial_map_size = 64ull << 20;  // grown on MDB_MAP_FULL
   std::uint64_t max_map_size = 1ull << 40;
@@ -170,6 +173,16 @@ class Store {
   virtual std::string dir() const = 0;
   // The current map size in bytes (grows on demand).
   virtual std::uint64_t map_size() const = 0;
+  // Clears the reader slots of processes that died inside a read (their
+  // slots would otherwise stay taken and pin old pages, growing the file).
+  // Open and every Write already do this, and a Read that finds the table
+  // full; a long-running process that reads for long without writing may
+  // call it. Returns how many slots were cleared.
+  // Thread-safety: any thread.
+  virtual int CheckReaders() = 0;
+  // The consistency check of store/verify.h (call store::Verify), in one
+  // read transaction. Errors: an LMDB failure that stopped the walk.
+  virtual util::Status VerifyInto(const VerifyOptions& opts, VerifyReport& report) = 0;
 };
 
 }  // namespace store

@@ -77,6 +77,7 @@ class TxnImpl final : public WriteTxn {
   // Some put met MDB_MAP_FULL: Store::Write grows the map and reruns the
   // callback whatever it returned.
   bool map_full() const { return map_full_; }
+  MDB_txn* raw_txn() const { return txn_; }
   // The first failed put or counter update. A transaction with a failed
   // write is never committed, even when the callback swallowed the error.
   const util::Status& write_error() const { return write_error_; }

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -100,16 +103,42 @@ TEST_CASE("missing and unreadable inputs are clear errors") {
   std::string locked = d.Write("emls/locked.eml", "Subject: x\n\n");
   d.Write("emls/ok.eml", "Subject: ok\n\n");
   fs::permissions(locked, fs::perms::none);
-  std::ifstream probe(locked);
-  if (probe.good()) {
-    WARN("running as root: file permissions do not stop reads, skipping the unreadable case");
-    return;
+  // Root reads files whatever their mode (and CI runs as root): then the
+  // reading is done by a child that drops to nobody first. It reports
+  // through its exit status, one bit per expectation.
+  auto check_items = [&]() {
+    auto items = ReadAll(d.path + "/emls");
+    int bits = 0;
+    if (items.size() == 2) {
+      if (!items[0].error.ok()) bits |= 1;
+      if (items[0].error.message().find("locked.eml") != std::string::npos) bits |= 2;
+      if (items[1].error.ok()) bits |= 4;
+    }
+    return bits;
+  };
+  int bits = 0;
+  if (geteuid() != 0) {
+    bits = check_items();
+  } else {
+    fs::permissions(d.path, fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(d.path + "/emls",
+                    fs::perms::owner_all | fs::perms::others_read | fs::perms::others_exec);
+    fs::permissions(d.path + "/emls/ok.eml", fs::perms::owner_all | fs::perms::others_read);
+    const pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      if (setgid(65534) != 0 || setuid(65534) != 0) _exit(64);
+      _exit(check_items());
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status));
+    REQUIRE(WEXITSTATUS(status) != 64);  // could not drop privileges
+    bits = WEXITSTATUS(status);
   }
-  auto items = ReadAll(d.path + "/emls");
-  REQUIRE(items.size() == 2);
-  CHECK_FALSE(items[0].error.ok());
-  CHECK_THAT(items[0].error.message(), Catch::Contains("locked.eml"));
-  CHECK(items[1].error.ok());
+  CHECK((bits & 1) != 0);  // the unreadable file is an error item
+  CHECK((bits & 2) != 0);  // that names it
+  CHECK((bits & 4) != 0);  // and the readable one still reads
 }
 
 TEST_CASE("the bundled mboxrd sample reads as its expected messages") {

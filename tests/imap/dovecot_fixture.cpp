@@ -56,6 +56,19 @@ std::string Dovecot::hmac_key_b64() const {
   return key;
 }
 
+void SkipWithoutDovecot() {
+  if (const char* req = std::getenv("DESKMAIL_REQUIRE_DOVECOT"); req != nullptr && *req != '\0') {
+    FAIL(
+        "no Dovecot, but DESKMAIL_REQUIRE_DOVECOT is set (scripts/test.sh starts one): "
+        "DESKMAIL_TEST_DOVECOT_DIR / DESKMAIL_TEST_DOVECOT_PORT_BASE are not set");
+  }
+  if (const char* code = std::getenv("DESKMAIL_SKIP_EXIT_CODE"); code != nullptr && *code != '\0') {
+    std::fprintf(stderr, "SKIPPED: no Dovecot (DESKMAIL_TEST_DOVECOT_DIR unset)\n");
+    std::fflush(nullptr);
+    std::_Exit(std::atoi(code));
+  }
+}
+
 std::optional<Dovecot> FindDovecot() {
   const char* dir = std::getenv("DESKMAIL_TEST_DOVECOT_DIR");
   const char* base = std::getenv("DESKMAIL_TEST_DOVECOT_PORT_BASE");
