@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "admin/console.h"
 #include "cli/cli.h"
 #include "engine/poller.h"
 #include "oauth/source.h"
@@ -64,6 +65,26 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
 
   std::stop_source stop;
   SignalStopper stopper(stop);
+  // The console, in this process next to the pollers. A closed outage is
+  // noticed by the account's poller within outage_check: with the console
+  // here, that check runs every second so a reauthentication in the browser
+  // starts the backfill at once.
+  std::unique_ptr<admin::Console> console;
+  if (!args.once && !args.no_console) {
+    admin::ConsoleOptions copts;
+    copts.with_pollers = true;
+    copts.wake = [](const std::string& account) {
+      spdlog::info("account {}: reauthenticated in the console; its poller resumes now", account);
+    };
+    auto c = admin::Console::Start(ctx.config, *store, opts.secrets, ctx.clock, copts);
+    if (!c.ok()) {
+      PrintError(c.status().message());
+      return kExitUsage;
+    }
+    console = std::move(c).value();
+    opts.outage_check = std::chrono::seconds(1);
+  }
+  NotifyReady();
   auto results = RunPoller(*store, ctx.config, ctx.ingest, opts, ctx.clock, stop.get_token());
   int rc = kExitOk;
   for (const auto& [name, r] : results) {
