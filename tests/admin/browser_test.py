@@ -174,6 +174,7 @@ for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "-
     opts.add_argument(flag)
 driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=opts)
 driver.set_page_load_timeout(60)
+driver.implicitly_wait(10)
 pages = {}
 
 
@@ -191,6 +192,12 @@ def sign_in(user):
     u.send_keys(user)
     driver.find_element(By.ID, "password").send_keys(idp_mod.PASSWORD)
     driver.find_element(By.ID, "signin").click()
+    # The provider redirects to /oauth/callback, which hands on to /oauth/complete.
+    for _ in range(100):
+        if "/oauth/complete" in driver.current_url and driver.execute_script(
+                "return document.readyState") == "complete":
+            break
+        time.sleep(0.1)
 
 
 try:
