@@ -9,6 +9,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev catch2 libcli11-dev libtomlplusplus-dev
   nlohmann-json3-dev libcpp-httplib-dev libytnef0-dev liblz4-dev
   dovecot-imapd isync openssl python3 procps
+  libmstch-dev libsystemd-dev chromium chromium-driver python3-selenium prometheus
 )
 
 missing=()
