@@ -76,13 +76,20 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
     copts.wake = [](const std::string& account) {
       spdlog::info("account {}: reauthenticated in the console; its poller resumes now", account);
     };
-    auto c = admin::Console::Start(ctx.config, *store, opts.secrets, ctx.clock, copts);
-    if (!c.ok()) {
-      PrintError(c.status().message());
+    // An unsafe [admin] (off loopback without a password) stops the start;
+    // a port that cannot be bound only costs the console: the pollers are
+    // what must not stop.
+    if (auto s = admin::CheckAdminConfig(ctx.config); !s.ok()) {
+      PrintError(s.message());
       return kExitUsage;
     }
-    console = std::move(c).value();
-    opts.outage_check = std::chrono::seconds(1);
+    auto c = admin::Console::Start(ctx.config, *store, opts.secrets, ctx.clock, copts);
+    if (c.ok()) {
+      console = std::move(c).value();
+      opts.outage_check = std::chrono::seconds(1);
+    } else {
+      spdlog::error("{}; polling goes on without the console", c.status().message());
+    }
   }
   NotifyReady();
   auto results = RunPoller(*store, ctx.config, ctx.ingest, opts, ctx.clock, stop.get_token());
