@@ -53,8 +53,19 @@ int CmdSummary(const Context& ctx, bool json);
 
 struct RunArgs {
   bool once = false;
+  bool no_console = false;  // without the admin console ([admin] bind/port)
 };
 int CmdRun(const Context& ctx, const RunArgs& args);
+
+struct ServeArgs {
+  std::optional<int> port;  // overrides [admin] port
+};
+// The admin console alone over the store, no polling (admin/console.h).
+int CmdServe(const Context& ctx, const ServeArgs& args);
+// `deskmail admin-hash`: a password from stdin to an [admin] password_hash line.
+int CmdAdminHash();
+// Tells systemd (Type=notify) the service is up; nothing without libsystemd.
+void NotifyReady();
 
 int CmdAccounts(const Context& ctx, bool json);
 // One account, or every expiring/expired one in turn.

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/views.h"
 #include "engine/alerts.h"
+#include "oauth/reauth.h"
 #include "oauth/source.h"
 #include "recovery/outage.h"
 #include "recovery/token_health.h"
@@ -37,15 +38,6 @@ util::Result<std::vector<AccountView>> LoadViews(const Context& ctx, store::Stor
   return views;
 }
 
-nlohmann::json OutageJson(const store::OutageRecord& o) {
-  return {
-      {"id", o.id},
-      {"start", util::FormatRfc3339(o.start)},
-      {"end", o.end == 0 ? nlohmann::json(nullptr) : nlohmann::json(util::FormatRfc3339(o.end))},
-      {"cause", o.cause},
-      {"recovered", o.recovered}};
-}
-
 }  // namespace
 
 int CmdAccounts(const Context& ctx, bool json) {
@@ -73,16 +65,19 @@ int CmdAccounts(const Context& ctx, bool json) {
     }
   }
   if (json) {
-    nlohmann::json out = {
-        {"alert", banner_days ? nlohmann::json(recovery::AlertBanner(*banner_days))
-                              : nlohmann::json(nullptr)},
-        {"now", util::FormatRfc3339(now)},
-        {"accounts", nlohmann::json::array()}};
-    for (const auto& v : *views) {
-      nlohmann::json j = engine::AccountStatusJson(*v.cfg, v.snap.health, now);
-      j["outages"] = nlohmann::json::array();
-      for (const auto& o : v.snap.outages) j["outages"].push_back(OutageJson(o));
-      out["accounts"].push_back(std::move(j));
+    nlohmann::json out;
+    util::Status rs = util::Status{};
+    if (st) {
+      rs = st->Read([&](store::ReadTxn& txn) {
+        out = AccountsReport(ctx.config, &txn, now);
+        return util::Status{};
+      });
+    } else {
+      out = AccountsReport(ctx.config, nullptr, now);
+    }
+    if (!rs.ok()) {
+      PrintError(ctx.data_dir + ": " + rs.ToString());
+      return kExitFailure;
     }
     std::printf("%s\n", out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
     return kExitOk;
@@ -141,37 +136,17 @@ int ReauthOne(const Context& ctx, store::Store& st, std::shared_ptr<const store:
     PrintError("reauth " + a.name + ": " + Shown(r.error));
     return kExitFailure;
   }
-  const std::int64_t now = ctx.clock.NowSeconds();
-  std::uint64_t closed = 0;
-  util::Status ws = st.Write([&](store::WriteTxn& txn) -> util::Status {
-    if (r.tokens->refresh_token.empty()) {
-      return util::Error(util::Code::kProtocol,
-                         "the identity provider returned no refresh token "
-                         "(is offline_access in the scope?)");
-    }
-    if (auto s = oauth::StoreRefreshToken(txn, *box, a.name, r.tokens->refresh_token); !s.ok())
-      return s;
-    recovery::AccountHealth h = recovery::LoadHealth(txn, a.name);
-    h.last_interactive_auth = now;
-    h.last_rotation = now;
-    h.last_alert_day = -1;
-    if (auto s = recovery::SaveHealth(txn, a.name, h); !s.ok()) return s;
-    auto c = recovery::CloseOutage(txn, a.name, now);
-    if (!c.ok()) return c.status();
-    closed = *c;
-    nlohmann::json ev = {{"account", a.name}};
-    return txn.AppendEvent(now, "account.reauthenticated", ev.dump());
-  });
-  if (!ws.ok()) {
-    PrintError("reauth " + a.name + ": " + ws.ToString());
+  auto done =
+      oauth::CompleteReauth(st, *box, a, r.tokens->refresh_token, ctx.clock.NowSeconds(), "device");
+  if (!done.ok()) {
+    PrintError("reauth " + a.name + ": " + done.status().ToString());
     return kExitFailure;
   }
-  std::printf(
-      "%s: reauthenticated; the next deadline is %s.\n", a.name.c_str(),
-      util::FormatRfc3339(now + std::int64_t{a.refresh_token_lifetime_days} * 86400).c_str());
-  if (closed != 0) {
+  std::printf("%s: reauthenticated; the next deadline is %s.\n", a.name.c_str(),
+              util::FormatRfc3339(done->deadline).c_str());
+  if (done->closed_outage != 0) {
     std::printf("%s: outage #%llu closed; the next sync backfills every message of the gap.\n",
-                a.name.c_str(), static_cast<unsigned long long>(closed));
+                a.name.c_str(), static_cast<unsigned long long>(done->closed_outage));
   }
   return kExitOk;
 }

@@ -52,9 +52,7 @@ int CmdExport(const Context& ctx, std::uint64_t since, bool jsonl) {
   if (!store) return kExitFailure;
   util::Status st = store->Read([&](store::ReadTxn& txn) {
     txn.ForEachEvent(since, [&](const store::Event& e) {
-      nlohmann::json line = {{"seq", e.seq}, {"at", util::FormatRfc3339(e.at)}, {"type", e.type}};
-      line["data"] = nlohmann::json::parse(e.data_json, nullptr, /*allow_exceptions=*/false);
-      std::string s = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      std::string s = EventJson(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       std::fwrite(s.data(), 1, s.size(), stdout);
       std::fputc('\n', stdout);
       return true;

@@ -123,23 +123,7 @@ int CmdIntakeLog(const Context& ctx, bool json) {
   util::Status s = st->Read([&](store::ReadTxn& txn) {
     txn.ForEachIntakeLog(0, [&](const store::IntakeLogRecord& r) {
       if (json) {
-        out.push_back({{"seq", r.seq},
-                       {"at", util::FormatRfc3339(r.at)},
-                       {"account", r.account},
-                       {"input", r.input},
-                       {"decision", r.decision},
-                       {"reason", r.reason},
-                       {"forwarder", r.forwarder},
-                       {"original",
-                        {{"from", r.original_from},
-                         {"subject", r.original_subject},
-                         {"message_id", r.original_message_id},
-                         {"date", r.original_date == 0
-                                      ? nlohmann::json(nullptr)
-                                      : nlohmann::json(util::FormatRfc3339(r.original_date))}}},
-                       {"ticket_id",
-                        r.ticket_id == 0 ? nlohmann::json(nullptr) : nlohmann::json(r.ticket_id)},
-                       {"message_id", r.message_id}});
+        out.push_back(IntakeLogJson(r));
       } else {
         rows.push_back({std::to_string(r.seq), FormatDate(r.at), r.decision,
                         r.ticket_id == 0 ? "-" : TicketLabel(r.ticket_id),

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <thread>
 
+#include "admin/console.h"
 #include "cli/cli.h"
 #include "engine/poller.h"
 #include "oauth/source.h"
@@ -86,6 +87,33 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
 
   std::stop_source stop;
   SignalStopper stopper(stop);
+  // The console, in this process next to the pollers. A closed outage is
+  // noticed by the account's poller within outage_check: with the console
+  // here, that check runs every second so a reauthentication in the browser
+  // starts the backfill at once.
+  std::unique_ptr<admin::Console> console;
+  if (!args.once && !args.no_console) {
+    admin::ConsoleOptions copts;
+    copts.with_pollers = true;
+    copts.wake = [](const std::string& account) {
+      spdlog::info("account {}: reauthenticated in the console; its poller resumes now", account);
+    };
+    // An unsafe [admin] (off loopback without a password) stops the start;
+    // a port that cannot be bound only costs the console: the pollers are
+    // what must not stop.
+    if (auto s = admin::CheckAdminConfig(ctx.config); !s.ok()) {
+      PrintError(s.message());
+      return kExitUsage;
+    }
+    auto c = admin::Console::Start(ctx.config, *store, opts.secrets, ctx.clock, copts);
+    if (c.ok()) {
+      console = std::move(c).value();
+      opts.outage_check = std::chrono::seconds(1);
+    } else {
+      spdlog::error("{}; polling goes on without the console", c.status().message());
+    }
+  }
+  NotifyReady();
   auto results = RunPoller(*store, cfg, ctx.ingest, opts, ctx.clock, stop.get_token());
   for (const auto& [name, r] : results) {
     if (!r.ok) {

@@ -63,6 +63,16 @@ int main(int argc, char** argv) {
   RunArgs run;
   auto* c_run = app.add_subcommand("run", "poll every configured account (IDLE where offered)");
   c_run->add_flag("--once", run.once, "one pass over every account, then exit");
+  c_run->add_flag("--no-console", run.no_console, "do not serve the admin console");
+
+  ServeArgs serve;
+  int serve_port = -1;
+  auto* c_serve =
+      app.add_subcommand("serve", "serve the admin console alone over the store (no polling)");
+  c_serve->add_option("--port", serve_port, "listen on this port instead of [admin] port")
+      ->check(CLI::Range(0, 65535));
+  auto* c_admin_hash = app.add_subcommand(
+      "admin-hash", "read a console password on stdin, print its [admin] password_hash");
 
   std::vector<std::string> intake_files;
   bool intake_log = false, intake_json = false;
@@ -167,7 +177,12 @@ int main(int argc, char** argv) {
                                                 : "deskmail-data";
   mime::Init();
 
+  if (*c_admin_hash) return CmdAdminHash();
   if (*c_run) return CmdRun(ctx, run);
+  if (*c_serve) {
+    if (serve_port >= 0) serve.port = serve_port;
+    return CmdServe(ctx, serve);
+  }
   if (*c_replay) {
     if (replay.as_intake) return CmdIntake(ctx, {replay.path});
     return CmdReplay(ctx, replay);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "config/config.h"
 #include "mime/forward.h"
 #include "mime/message.h"
 #include "store/records.h"
@@ -20,6 +21,19 @@ nlohmann::json ForwardedJson(const mime::Forwarded& f);
 nlohmann::json TicketJson(const store::TicketRecord& t);
 nlohmann::json MessageRecordJson(const store::MessageRecord& m, bool with_body);
 const char* DispositionName(store::Disposition d);
+// `deskmail intake --log --json`, one entry.
+nlohmann::json IntakeLogJson(const store::IntakeLogRecord& r);
+// `deskmail export --jsonl`, one line.
+nlohmann::json EventJson(const store::Event& e);
+// One outage as `deskmail accounts --json` lists it. `backfill` and
+// `forward` split `recovered` by how the mail came back (IMAP backfill vs
+// a forwarded copy through the intake).
+nlohmann::json OutageJson(const store::OutageRecord& o, std::uint64_t backfill,
+                          std::uint64_t forward);
+// `deskmail accounts --json`: {"alert", "now", "accounts": [...]}, each
+// account engine::AccountStatusJson plus its "outages". `txn` may be null
+// (no store yet).
+nlohmann::json AccountsReport(const config::Config& cfg, store::ReadTxn* txn, std::int64_t now);
 
 // The message's text: body_text, or, when the text is the raw message's own
 // (text_in_raw), what mime::Parse reads from the raw message again. An error

@@ -280,6 +280,12 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
     TableReader r(*admin, "admin.", errors);
     r.Str("bind", cfg.admin_bind);
     r.Int("port", cfg.admin_port, 0, 65535);
+    r.Str("public_url", cfg.admin_public_url);
+    r.Str("password_hash", cfg.admin_password_hash);
+    r.Str("password_file", cfg.admin_password_file);
+    r.Str("api_token_env", cfg.admin_api_token_env);
+    r.Str("tls_cert", cfg.admin_tls_cert);
+    r.Str("tls_key", cfg.admin_tls_key);
     r.ReportUnknown(cfg.warnings);
   }
   if (auto* intake = root["intake"].as_table()) {

@@ -96,6 +96,13 @@ struct Config {
   std::string data_dir;  // empty: caller's default
   std::string admin_bind = "127.0.0.1";
   int admin_port = 8025;
+  // [admin]: the console (admin/). Off loopback it needs a password or an API token.
+  std::string admin_public_url;     // e.g. https://desk.example.com; default http://BIND:PORT
+  std::string admin_password_hash;  // "scrypt$N$r$p$SALT_B64$HASH_B64" (deskmail admin-hash)
+  std::string admin_password_file;  // a file holding that hash
+  std::string admin_api_token_env;  // names the variable holding the API bearer token
+  std::string admin_tls_cert;       // PEM; with tls_key the console speaks HTTPS
+  std::string admin_tls_key;
   std::vector<std::string> allowed_forwarders;
   int forward_max_age_days = 14;
   // [intake] forwarder authentication (recovery/forwarder_auth.h).

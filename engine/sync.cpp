@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <deque>
 #include <vector>
 
 #include "engine/pipeline.h"
+#include "util/metrics.h"
 
 namespace engine {
 namespace {
@@ -124,6 +126,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
     for (auto& m : fetched) {
       uids.push_back(m.uid);
       b.sources.push_back({account.name, ImapSourceKey(folder, uidvalidity, m.uid), "imap", now});
+      b.sources.back().arrived_at = m.internal_date.time_since_epoch().count();  // INTERNALDATE
       b.raws.push_back(std::move(m.raw));
     }
     b.also = [&account, &folder, uidvalidity, last_uid = uids.back(), now](store::WriteTxn& txn) {
@@ -178,7 +181,10 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
   const std::size_t depth = writable ? 1 : 2;
   for (const auto& batch : imap::PlanBatches(std::move(listed).value(), opts.limits)) {
     if (stop.stop_requested()) break;
+    const auto fetch_start = std::chrono::steady_clock::now();
     auto fetched = session.FetchMessages(batch);  // overlaps parsing and committing
+    util::FetchBatchLatency().Observe(            // the console's /metrics histogram
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_start).count());
     // A failed commit outranks a failed fetch: the store is the one in trouble.
     if (!fetched.ok()) {
       util::Status s = drain(/*run_actions=*/true);

@@ -1,5 +1,7 @@
 #include "oauth/client.h"
 
+#include <openssl/sha.h>
+
 #include <time.h>
 
 #include <algorithm>
@@ -118,6 +120,7 @@ OAuthResult ParseTokens(const HttpReply& reply, const std::string& url) {
   t.refresh_token = StrField(body, "refresh_token");
   t.expires_in = IntField(body, "expires_in").value_or(0);
   t.scope = StrField(body, "scope");
+  t.id_token = StrField(body, "id_token");
   OAuthResult out;
   out.ok = std::move(t);
   return out;
@@ -260,6 +263,105 @@ OAuthResult RefreshToken(const OAuthEndpoints& endpoints, const std::string& cli
   if (Is2xx(r.status)) return ParseTokens(r, endpoints.token);
   return Failed<OAuthResult>(
       ClassifyTokenError(r.status, r.body, r.retry_after, {refresh_token, client_secret}));
+}
+
+OAuthResult ExchangeAuthorizationCode(const OAuthEndpoints& endpoints, const std::string& client_id,
+                                      const std::string& client_secret, const std::string& code,
+                                      const std::string& redirect_uri,
+                                      const std::string& code_verifier, const HttpOptions& http) {
+  std::vector<std::pair<std::string, std::string>> form = {{"grant_type", "authorization_code"},
+                                                           {"client_id", client_id},
+                                                           {"code", code},
+                                                           {"redirect_uri", redirect_uri},
+                                                           {"code_verifier", code_verifier}};
+  if (!client_secret.empty()) form.emplace_back("client_secret", client_secret);
+  auto reply = PostForm(endpoints.token, endpoints.ca_file, form, http);
+  if (auto* err = std::get_if<OAuthError>(&reply)) return Failed<OAuthResult>(*err);
+  const HttpReply& r = std::get<HttpReply>(reply);
+  if (Is2xx(r.status)) return ParseTokens(r, endpoints.token);
+  return Failed<OAuthResult>(
+      ClassifyTokenError(r.status, r.body, r.retry_after, {code, code_verifier, client_secret}));
+}
+
+std::string DefaultAuthorizeEndpoint(std::string_view provider, std::string_view tenant) {
+  if (provider == "microsoft") {
+    return "https://login.microsoftonline.com/" + std::string(tenant.empty() ? "common" : tenant) +
+           "/oauth2/v2.0/authorize";
+  }
+  if (provider == "google") return "https://accounts.google.com/o/oauth2/v2/auth";
+  return "";
+}
+
+namespace {
+std::string Base64Url(const unsigned char* data, std::size_t n) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    acc = (acc << 8) | data[i];
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view in) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '-' || c == '+')
+      v = 62;
+    else if (c == '_' || c == '/')
+      v = 63;
+    else if (c == '=')
+      break;
+    else
+      return std::nullopt;
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string PkceChallengeS256(const std::string& verifier) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
+  return Base64Url(digest, sizeof digest);
+}
+
+std::string IdTokenIdentity(const std::string& id_token) {
+  const auto dot1 = id_token.find('.');
+  if (dot1 == std::string::npos) return "";
+  const auto dot2 = id_token.find('.', dot1 + 1);
+  if (dot2 == std::string::npos) return "";
+  auto payload = Base64UrlDecode(std::string_view(id_token).substr(dot1 + 1, dot2 - dot1 - 1));
+  if (!payload) return "";
+  json claims = json::parse(*payload, nullptr, /*allow_exceptions=*/false);
+  if (!claims.is_object()) return "";
+  for (const char* key : {"preferred_username", "upn", "email"}) {
+    std::string v = StrField(claims, key);
+    if (!v.empty()) return v;
+  }
+  return "";
 }
 
 DeviceCodeResult StartDeviceFlow(const OAuthEndpoints& endpoints, const std::string& client_id,

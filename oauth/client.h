@@ -54,6 +54,7 @@ struct TokenResponse {
   std::string refresh_token;    // empty when the server did not rotate it
   std::int64_t expires_in = 0;  // seconds; 0 when the server did not say
   std::string scope;
+  std::string id_token;  // OpenID Connect: present when "openid" was in the scope
 };
 
 // Values are stable (logged, recorded in outages): never renumber.
@@ -180,6 +181,29 @@ DeviceFlowResult RunDeviceFlow(const OAuthEndpoints& endpoints, const std::strin
                                const std::function<void(const DeviceCode&)>& show,
                                const std::function<void(std::chrono::seconds)>& sleep,
                                const HttpOptions& http = {});
+
+// ---- Authorization code grant with PKCE (RFC 6749 4.1, RFC 7636) ----------
+
+// grant_type=authorization_code with the PKCE code_verifier. Same error
+// classes as RefreshToken.
+OAuthResult ExchangeAuthorizationCode(const OAuthEndpoints& endpoints, const std::string& client_id,
+                                      const std::string& client_secret, const std::string& code,
+                                      const std::string& redirect_uri,
+                                      const std::string& code_verifier,
+                                      const HttpOptions& http = {});
+
+// "microsoft": https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize;
+// "google": https://accounts.google.com/o/oauth2/v2/auth; else "".
+std::string DefaultAuthorizeEndpoint(std::string_view provider, std::string_view tenant);
+
+// PKCE S256: BASE64URL(SHA-256(verifier)) without padding (RFC 7636 4.2).
+std::string PkceChallengeS256(const std::string& verifier);
+
+// Who signed in, from an ID token's payload: preferred_username (Microsoft
+// v2), else upn (Microsoft v1), else email (Google). The token came straight
+// from the token endpoint over verified TLS, so its signature is not checked
+// (OpenID Connect Core 3.1.3.7 point 6 allows this). "" when none decodes.
+std::string IdTokenIdentity(const std::string& id_token);
 
 // ---- Pure pieces, exposed for tests ----------------------------------------
 

@@ -74,6 +74,7 @@ store::MessageRecord BaseRecord(const Prepared& p, std::uint64_t id) {
   rec.raw_sha256 = p.sha256;
   rec.raw_size = p.raw.size();
   rec.received_at = p.source.received_at;
+  rec.arrived_at = p.source.arrived_at;
   return rec;
 }
 

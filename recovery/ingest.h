@@ -22,6 +22,7 @@ struct Source {
   std::string channel;  // "imap", "replay", ...
   std::int64_t received_at = 0;
   bool content_key = false;
+  std::int64_t arrived_at = 0;  // IMAP INTERNALDATE; 0 when unknown (MessageRecord::arrived_at)
 };
 
 // A parsed message waiting for the writer. Owns its raw bytes. Everything

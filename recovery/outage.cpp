@@ -68,8 +68,11 @@ std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std
 }
 
 util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec) {
-  if (rec.date == 0) return {};
-  auto o = OutageCovering(txn, rec.account, rec.date);
+  // By arrival (INTERNALDATE) when the mailbox said; the sender's Date: only
+  // for mail that has no arrival time (replayed files).
+  const std::int64_t when = rec.arrived_at != 0 ? rec.arrived_at : rec.date;
+  if (when == 0) return {};
+  auto o = OutageCovering(txn, rec.account, when);
   if (!o) return {};
   rec.outage_id = o->id;
   ++o->recovered;

@@ -29,8 +29,11 @@ util::Result<std::uint64_t> CloseOutage(store::WriteTxn& txn, const std::string&
 std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std::string& account,
                                                   std::int64_t date);
 
-// Mail dated inside one of rec.account's outage windows was missed while its
-// token was dead: sets rec.outage_id and counts it as recovered on the outage.
+// Mail that arrived (rec.arrived_at, the IMAP INTERNALDATE; rec.date only
+// when that is unknown) inside one of rec.account's outage windows was
+// missed while its token was dead: sets rec.outage_id and counts it as
+// recovered on the outage. The sender's Date: does not decide: delayed mail
+// and wrong clocks would be miscounted.
 // REQUIRES: rec is about to be stored (once) in `txn`.
 util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec);
 

@@ -10,6 +10,7 @@ PACKAGES=(
   nlohmann-json3-dev libcpp-httplib-dev libytnef0-dev liblz4-dev
   dovecot-imapd isync openssl python3 procps
   python3-flufl.bounce libgsf-1-dev libpsl-dev publicsuffix
+  libmstch-dev libsystemd-dev chromium chromium-driver python3-selenium prometheus
 )
 
 missing=()

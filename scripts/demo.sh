@@ -28,3 +28,4 @@ echo "== kept but not ticketed"
 "${DM[@]}" tickets --unprocessable
 echo
 echo "store: $DATA   try: ${DM[*]} tickets show 1"
+echo "admin console: ${DM[*]} serve   then open http://127.0.0.1:8025/"

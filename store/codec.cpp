@@ -215,6 +215,7 @@ std::string EncodeMessage(const MessageRecord& r) {
     m.Key("s").Str(r.subject);
     m.Key("dt").Int(r.date);
     m.Key("ra").Int(r.received_at);
+    if (r.arrived_at != 0) m.Key("ia").Int(r.arrived_at);  // optional: absent reads as 0
     MsgpackWriter& att = m.Key("att");
     att.Array(r.attachments.size());
     for (const AttachmentRecord& a : r.attachments) {
@@ -269,6 +270,7 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
     f.Str("s", r.subject);
     f.Num("dt", r.date);
     f.Num("ra", r.received_at);
+    f.Num("ia", r.arrived_at);
     f.Str("b", r.body_text);  // v1 only
     if (const json* att = f.Array("att")) {
       for (const json& e : *att) {

@@ -55,7 +55,11 @@ struct MessageRecord {
   std::string subject;
   std::int64_t date = 0;         // Unix seconds from Date:, 0 when unknown
   std::int64_t received_at = 0;  // when deskmail stored it (Unix seconds)
-  std::string body_text;         // UTF-8; empty when text_in_raw
+  // When the message reached the mailbox (IMAP INTERNALDATE, Unix seconds);
+  // 0 when unknown (replayed files, records older than the field). Outage
+  // recovery is counted by this, not by the sender's Date:.
+  std::int64_t arrived_at = 0;
+  std::string body_text;  // UTF-8; empty when text_in_raw
   // The text is the raw message's own (what mime::Parse reads from it), so
   // the store keeps no copy: engine/ reads it back from the raw message.
   // False when the text came from elsewhere (the intake's unwrapped

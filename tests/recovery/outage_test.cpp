@@ -139,3 +139,37 @@ TEST_CASE("the backfill's end names the outage it closed and what it recovered")
   CHECK(recovered[0]["outage"] == id);
   CHECK(recovered[0]["recovered"] == 1);
 }
+
+// Issue 12: recovered means ARRIVED during the outage (IMAP INTERNALDATE),
+// whatever the sender's Date: says: delayed mail and wrong clocks.
+TEST_CASE("recovered mail is counted by arrival, not by its Date header") {
+  TempStore ts;
+  ts.W([](store::WriteTxn& t) { return recovery::RecordSyncSuccess(t, "a", kT0); });
+  std::uint64_t id = 0;
+  ts.W([&](store::WriteTxn& t) -> util::Status {
+    id = *recovery::OpenOutage(t, "a", "expired: invalid_grant", kT0 + kDay);
+    return recovery::CloseOutage(t, "a", kT0 + 3 * kDay).status();
+  });
+  auto tag = [&](std::int64_t date, std::int64_t arrived) {
+    store::MessageRecord rec;
+    rec.account = "a";
+    rec.date = date;
+    rec.arrived_at = arrived;
+    ts.W([&](store::WriteTxn& t) { return recovery::TagWithOutage(t, rec); });
+    return rec.outage_id;
+  };
+  // Written an hour before the outage began, arrived during it: recovered.
+  CHECK(tag(kT0 - 3600, kT0 + 2 * kDay) == id);
+  // Dated inside the window by a sender with a wrong clock, arrived after: not.
+  CHECK(tag(kT0 + 2 * kDay, kT0 + 4 * kDay) == 0);
+  // No arrival time known (a replayed file): the Date: header decides.
+  CHECK(tag(kT0 + 2 * kDay, 0) == id);
+  std::uint64_t recovered = 0;
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                recovered = t.GetOutage(id)->recovered;
+                return util::Status{};
+              })
+              .ok());
+  CHECK(recovered == 2);
+}
