@@ -6,12 +6,13 @@
 
 #include <cstdio>
 #include <iostream>
-#include <iterator>
 
 #include "cli/cli.h"
 #include "cli/views.h"
 #include "engine/batch.h"
 #include "engine/mailbox.h"
+#include "engine/pipeline.h"
+#include "engine/source.h"
 #include "recovery/intake.h"
 
 namespace cli {
@@ -24,68 +25,51 @@ std::string IntakeAccount(const config::Config& cfg) {
   return "intake";
 }
 
-void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
+void PrintOutcome(const std::string& input, const recovery::Outcome& o) {
   std::string where = o.ticket_id != 0 ? " -> ticket #" + std::to_string(o.ticket_id) : "";
-  std::printf("%s: %s%s%s%s\n", input.c_str(), o.decision.c_str(), where.c_str(),
-              o.reason.empty() ? "" : ": ", o.reason.c_str());
+  std::printf("%s: %s%s%s%s\n", input.c_str(), recovery::IntakeDecisionName(o), where.c_str(),
+              o.detail.empty() ? "" : ": ", o.detail.c_str());
 }
 
 }  // namespace
 
 int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs) {
-  const recovery::IntakeOptions opts = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
   // Open every input first: a typo in the third path must not leave the
   // first two half-processed.
-  std::vector<std::unique_ptr<engine::MailboxReader>> readers;
+  std::vector<std::unique_ptr<engine::MessageSource>> sources;
   for (const auto& path : inputs) {
     auto r = engine::OpenMailbox(path);
     if (!r.ok()) {
       PrintError("intake: " + r.status().message());
       return r.status().code() == util::Code::kNotFound ? kExitUsage : kExitFailure;
     }
-    readers.push_back(std::move(r).value());
+    sources.push_back(std::make_unique<engine::MailboxSource>(std::move(r).value()));
   }
+  if (inputs.empty()) sources.push_back(std::make_unique<engine::StreamSource>(std::cin, "stdin"));
   auto st = ctx.OpenStore(/*read_only=*/false);
   if (!st) return kExitFailure;
 
-  const std::string account = IntakeAccount(ctx.config);
+  const recovery::FilingOptions filing = engine::FilingOptionsFor(ctx.config, ctx.ingest);
+  engine::PipelineOptions po;
+  po.account = IntakeAccount(ctx.config);
+  po.channel = "intake";
+  po.intake = true;
   int rc = kExitOk;
-  auto one = [&](const std::string& name, std::string bytes) {
-    recovery::Source src{account, "", "intake", ctx.clock.NowSeconds()};
-    recovery::Prepared p = recovery::Prepare(src, std::move(bytes));
-    recovery::IntakeOutcome out;
-    util::Status s = st->Write([&](store::WriteTxn& txn) -> util::Status {
-      auto r = recovery::CommitIntake(txn, p, opts, name);
-      if (!r.ok()) return r.status();
-      out = *r;
-      return {};
-    });
-    if (!s.ok()) {
-      PrintError("intake: " + name + ": " + s.ToString() + " (not stored; deliver it again)");
-      rc = kExitFailure;
-      return;
-    }
-    if (out.decision == "empty" || out.decision == "unprocessable") {
-      PrintError("intake: " + name + ": " + out.decision + ": " + out.reason);
+  auto filed = [&](const engine::SourceMessage& in, const recovery::Prepared&,
+                   const recovery::Outcome& o) {
+    using Kind = recovery::Outcome::Kind;
+    if (o.kind == Kind::kEmpty || o.kind == Kind::kUnprocessable) {
+      PrintError("intake: " + in.name + ": " + recovery::IntakeDecisionName(o) + ": " + o.detail);
       rc = kExitFailure;
     }
-    PrintOutcome(name, out);
+    if (in.error.ok()) PrintOutcome(in.name, o);
   };
-
-  if (inputs.empty()) {
-    std::string bytes((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-    one("stdin", std::move(bytes));
-    return rc;
-  }
-  for (auto& reader : readers) {
-    engine::MailboxItem item;
-    while (reader->Next(item)) {
-      if (!item.error.ok()) {
-        PrintError("intake: " + item.error.message());
-        rc = kExitFailure;
-        continue;
-      }
-      one(item.name, std::move(item.bytes));
+  for (auto& source : sources) {
+    auto run = engine::RunPipeline(*st, *source, filing, po, ctx.clock, filed);
+    if (!run.ok()) {
+      PrintError("intake: " + run.status().ToString() +
+                 " (the inputs not listed above are not stored; deliver them again)");
+      return kExitFailure;
     }
   }
   return rc;
