@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
 """Fill one Dovecot user's INBOX for bench/ingest.sh by writing Maildir files.
 
-  populate_inbox.py DOVECOT_DIR USER COUNT [--seed 1] [--mail-user vmail]
+  populate_inbox.py DOVECOT_DIR USER COUNT [--seed 1] [--mail-user vmail] [--realistic]
+
+--realistic: the messages of fixtures/generate_mailbox.py --realistic (60 %
+plain 2-8 KB, 25 % text+HTML 10-60 KB, 15 % with 1-3 attachments of
+100 KB-2 MB; about 1.1 GB per 10,000), instead of the mix below.
 
 Replaces USER's mailbox (DOVECOT_DIR/mail/USER, indexes included). Sizes are
 log-uniform 2-50 KB; 1 % are ~200 KB (a base64 PDF-like attachment); 10 %
@@ -15,6 +19,7 @@ import argparse, base64, math, os, pwd, random, shutil, socket, time
 ap = argparse.ArgumentParser()
 ap.add_argument("dir"); ap.add_argument("user"); ap.add_argument("count", type=int)
 ap.add_argument("--seed", type=int, default=1); ap.add_argument("--mail-user", default="vmail")
+ap.add_argument("--realistic", action="store_true")
 a = ap.parse_args()
 
 pw = pwd.getpwnam(a.mail_user)
@@ -32,6 +37,21 @@ pool = [" ".join(rnd.choice(words) for _ in range(12)) for _ in range(4096)]
 host, pid, now = socket.gethostname().replace("/", "_").replace(":", "_"), os.getpid(), int(time.time())
 sizes = {"small": 0, "large": 0, "html": 0, "bytes": 0}
 t0 = time.time()
+if a.realistic:
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+    from generate_mailbox import Gen
+    g = Gen(a.seed, realistic=True)
+    for i in range(a.count):
+        body = g.message(i)
+        lines = body.count(b"\n")
+        sizes["bytes"] += len(body) + lines
+        name = f"{now}.M{i}P{pid}.{host},S={len(body)},W={len(body) + lines}:2,"
+        fd = os.open(os.path.join(md, "cur", name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, body); os.fchown(fd, pw.pw_uid, pw.pw_gid); os.close(fd)
+    print(f"populate: {a.count} realistic messages {dict(sorted(g.counts.items()))}, "
+          f"{sizes['bytes'] / 1e6:.1f} MB as IMAP (CRLF), in {md} ({time.time() - t0:.1f} s)")
+    raise SystemExit(0)
 for i in range(a.count):
     large = rnd.random() < 0.01
     html = not large and rnd.random() < 0.10

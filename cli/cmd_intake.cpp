@@ -6,12 +6,13 @@
 
 #include <cstdio>
 #include <iostream>
-#include <iterator>
 
 #include "cli/cli.h"
 #include "cli/views.h"
 #include "engine/batch.h"
 #include "engine/mailbox.h"
+#include "engine/pipeline.h"
+#include "engine/source.h"
 #include "recovery/intake.h"
 
 namespace cli {
@@ -24,92 +25,62 @@ std::string IntakeAccount(const config::Config& cfg) {
   return "intake";
 }
 
-void PrintOutcome(const std::string& input, const recovery::IntakeOutcome& o) {
+void PrintOutcome(const std::string& input, const recovery::Outcome& o) {
   std::string where = o.ticket_id != 0 ? " -> ticket #" + std::to_string(o.ticket_id) : "";
-  std::printf("%s: %s%s%s%s\n", Shown(input).c_str(), o.decision.c_str(), where.c_str(),
-              o.reason.empty() ? "" : ": ", Shown(o.reason).c_str());
-}
-
-// All of stdin, or nullopt as soon as it passes `max` bytes: a hostile or
-// broken sender must not make the intake hold gigabytes in memory.
-std::optional<std::string> ReadStdinCapped(std::int64_t max) {
-  std::string out;
-  char buf[1 << 16];
-  while (std::cin.read(buf, sizeof buf) || std::cin.gcount() > 0) {
-    out.append(buf, static_cast<std::size_t>(std::cin.gcount()));
-    if (static_cast<std::int64_t>(out.size()) > max) return std::nullopt;
-  }
-  return out;
+  std::printf("%s: %s%s%s%s\n", Shown(input).c_str(), recovery::IntakeDecisionName(o),
+              where.c_str(), o.detail.empty() ? "" : ": ", Shown(o.detail).c_str());
 }
 
 }  // namespace
 
 int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs,
               const std::optional<std::string>& envelope_sender) {
-  recovery::IntakeOptions opts = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
   if (envelope_sender && !inputs.empty()) {
     PrintError("intake: --sender describes the one message on stdin; not with FILE arguments");
     return kExitUsage;
   }
-  opts.auth.envelope_sender = envelope_sender;
   // Open every input first: a typo in the third path must not leave the
   // first two half-processed.
-  std::vector<std::unique_ptr<engine::MailboxReader>> readers;
+  std::vector<std::unique_ptr<engine::MessageSource>> sources;
   for (const auto& path : inputs) {
     auto r = engine::OpenMailbox(path);
     if (!r.ok()) {
       PrintError("intake: " + r.status().message());
       return r.status().code() == util::Code::kNotFound ? kExitUsage : kExitFailure;
     }
-    readers.push_back(std::move(r).value());
+    sources.push_back(std::make_unique<engine::MailboxSource>(std::move(r).value()));
+  }
+  // A hostile or broken sender must not make the intake hold gigabytes.
+  if (inputs.empty()) {
+    sources.push_back(std::make_unique<engine::StreamSource>(
+        std::cin, "stdin", ctx.config.intake_max_message_bytes));
   }
   auto st = ctx.OpenStore(/*read_only=*/false);
   if (!st) return kExitFailure;
 
-  const std::string account = IntakeAccount(ctx.config);
+  recovery::FilingOptions filing = engine::FilingOptionsFor(ctx.config, ctx.ingest);
+  filing.auth.envelope_sender = envelope_sender;
+  engine::PipelineOptions po;
+  po.account = IntakeAccount(ctx.config);
+  po.channel = "intake";
+  po.intake = true;
   int rc = kExitOk;
-  auto one = [&](const std::string& name, std::string bytes) {
-    recovery::Source src{account, "", "intake", ctx.clock.NowSeconds()};
-    recovery::Prepared p = recovery::Prepare(src, std::move(bytes));
-    recovery::IntakeOutcome out;
-    util::Status s = st->Write([&](store::WriteTxn& txn) -> util::Status {
-      auto r = recovery::CommitIntake(txn, p, opts, name);
-      if (!r.ok()) return r.status();
-      out = *r;
-      return {};
-    });
-    if (!s.ok()) {
-      PrintError("intake: " + name + ": " + s.ToString() + " (not stored; deliver it again)");
-      rc = kExitFailure;
-      return;
-    }
-    if (out.decision == "empty" || out.decision == "unprocessable") {
-      PrintError("intake: " + name + ": " + out.decision + ": " + out.reason);
+  auto filed = [&](const engine::SourceMessage& in, const recovery::Prepared&,
+                   const recovery::Outcome& o) {
+    using Kind = recovery::Outcome::Kind;
+    if (o.kind == Kind::kEmpty || o.kind == Kind::kUnprocessable) {
+      PrintError("intake: " + Shown(in.name) + ": " + recovery::IntakeDecisionName(o) + ": " +
+                 Shown(o.detail));
       rc = kExitFailure;
     }
-    PrintOutcome(name, out);
+    if (in.error.ok()) PrintOutcome(in.name, o);
   };
-
-  if (inputs.empty()) {
-    auto bytes = ReadStdinCapped(ctx.config.intake_max_message_bytes);
-    if (!bytes) {
-      PrintError("intake: stdin: the message is larger than intake.max_message_mib (" +
-                 std::to_string(ctx.config.intake_max_message_bytes >> 20) +
-                 " MiB): not stored; raise the limit or have the MTA bounce it");
+  for (auto& source : sources) {
+    auto run = engine::RunPipeline(*st, *source, filing, po, ctx.clock, filed);
+    if (!run.ok()) {
+      PrintError("intake: " + run.status().ToString() +
+                 " (the inputs not listed above are not stored; deliver them again)");
       return kExitFailure;
-    }
-    one("stdin", std::move(*bytes));
-    return rc;
-  }
-  for (auto& reader : readers) {
-    engine::MailboxItem item;
-    while (reader->Next(item)) {
-      if (!item.error.ok()) {
-        PrintError("intake: " + item.error.message());
-        rc = kExitFailure;
-        continue;
-      }
-      one(item.name, std::move(item.bytes));
     }
   }
   return rc;

@@ -1,41 +1,331 @@
 #include "engine/pipeline.h"
 
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <utility>
+#include <vector>
 
 namespace engine {
+namespace detail {
 
-IngestPipeline::IngestPipeline(store::Store& store, const CommitFn& commit, unsigned workers)
-    : store_(store), commit_(commit), workers_(workers) {}
-
-IngestPipeline::~IngestPipeline() {
-  // wait(), not get(): a destructor must not rethrow a batch's exception.
-  for (auto& f : running_) f.wait();
+void CrashPoint(const char* stage, std::uint64_t batch) {
+  static const std::string spec = [] {
+    const char* v = std::getenv("DESKMAIL_TEST_CRASH_AT");
+    return std::string(v != nullptr ? v : "");
+  }();
+  if (spec.empty()) return;
+  if (spec == std::string(stage) + ":" + std::to_string(batch)) {
+    std::fflush(nullptr);
+    ::_exit(86);
+  }
 }
 
-void IngestPipeline::Submit(PipelineBatch batch) {
-  std::promise<bool> committed;
-  std::shared_future<bool> previous =
-      std::exchange(last_committed_, committed.get_future().share());
-  running_.push_back(std::async(std::launch::async, [this, b = std::move(batch), previous,
-                                                     done = std::move(committed)]() mutable {
-    PipelineResult r;
-    r.prepared = PrepareAll(b.sources, b.raws, workers_);
-    // Parsing overlapped the previous batch's commit; committing waits for it.
-    if (previous.valid() && !previous.get()) {
-      r.outcomes =
-          util::Error(util::Code::kInternal, "not committed: an earlier batch failed to commit");
-    } else {
-      r.outcomes = CommitAll(store_, r.prepared, commit_, b.skip, b.also);
+}  // namespace detail
+
+namespace {
+
+using Kind = recovery::Outcome::Kind;
+
+// Threads started once per run; prepare jobs queue here.
+class WorkerPool {
+ public:
+  explicit WorkerPool(unsigned n) {
+    for (unsigned i = 0; i < n; ++i) threads_.emplace_back([this] { Loop(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard l(mu_);
+      stop_ = true;
     }
-    done.set_value(r.outcomes.ok());
-    return r;
-  }));
-}
+    cv_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  WorkerPool(const WorkerPool&) = delete;
+  WorkerPool& operator=(const WorkerPool&) = delete;
 
-PipelineResult IngestPipeline::Next() {
-  PipelineResult r = running_.front().get();
-  running_.pop_front();
-  return r;
+  void Post(std::function<void()> job) {
+    {
+      std::lock_guard l(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+
+ private:
+  void Loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] { return stop_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
+struct Batch {
+  std::uint64_t seq = 0;
+  SourceBatch src;
+  std::vector<recovery::Prepared> prepared;
+  std::uint64_t bytes = 0;
+  // Guarded by Stages::mu_.
+  std::size_t pending = 0;  // prepare jobs not finished
+  bool done = false;        // committed, or failed
+  util::Result<std::vector<recovery::Outcome>> outcomes = std::vector<recovery::Outcome>{};
+};
+
+// The prepare pool and the writer thread, for one run.
+class Stages {
+ public:
+  Stages(store::Store& store, MessageSource& source, const FileFn& file, unsigned workers,
+         recovery::Source base)
+      : store_(store), source_(source), file_(file), base_(std::move(base)), pool_(workers) {
+    writer_ = std::thread([this] { WriterLoop(); });
+  }
+  // Every submitted batch is committed (or failed) before the writer ends.
+  ~Stages() {
+    {
+      std::lock_guard l(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    writer_.join();
+  }
+  Stages(const Stages&) = delete;
+  Stages& operator=(const Stages&) = delete;
+
+  void Submit(std::shared_ptr<Batch> b, std::int64_t now) {
+    const std::size_t n = b->src.messages.size();
+    b->prepared.resize(n);
+    std::size_t jobs = 0;
+    for (const auto& m : b->src.messages) jobs += m.error.ok() ? 1 : 0;
+    {
+      std::lock_guard l(mu_);
+      b->pending = jobs;
+      to_commit_.push_back(b);
+      in_flight_.push_back(b);
+    }
+    if (jobs == 0) cv_.notify_all();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!b->src.messages[i].error.ok()) continue;
+      pool_.Post([this, b, i, now] {
+        SourceMessage& m = b->src.messages[i];
+        recovery::Source s = base_;
+        s.source_key = m.key;
+        s.received_at = now;
+        s.arrived_at = m.arrival;  // IMAP INTERNALDATE: what "recovered" is counted by
+        s.input = m.key.empty() ? m.name : std::string();
+        b->prepared[i] = recovery::Prepare(std::move(s), std::move(m.raw));
+        m.raw = std::string();
+        bool last = false;
+        {
+          std::lock_guard l(mu_);
+          last = --b->pending == 0;
+        }
+        if (last) cv_.notify_all();
+      });
+    }
+  }
+
+  std::size_t in_flight() const { return in_flight_.size(); }
+
+  // The oldest batch, once committed or failed.
+  std::shared_ptr<Batch> WaitOldest() {
+    std::unique_lock l(mu_);
+    std::shared_ptr<Batch> b = in_flight_.front();
+    cv_.wait(l, [&] { return b->done; });
+    in_flight_.pop_front();
+    return b;
+  }
+
+ private:
+  void WriterLoop() {
+    bool failed = false;
+    for (;;) {
+      std::shared_ptr<Batch> b;
+      {
+        std::unique_lock l(mu_);
+        cv_.wait(l, [&] {
+          return (!to_commit_.empty() && to_commit_.front()->pending == 0) ||
+                 (closing_ && to_commit_.empty());
+        });
+        if (to_commit_.empty()) return;
+        b = to_commit_.front();
+        to_commit_.pop_front();
+      }
+      detail::CrashPoint("prepared", b->seq);
+      if (failed) {
+        b->outcomes =
+            util::Error(util::Code::kInternal, "not committed: an earlier batch failed to commit");
+      } else {
+        b->outcomes = Commit(*b);
+        failed = !b->outcomes.ok();
+      }
+      // The store has the bytes now: do not hold them until the report.
+      for (auto& p : b->prepared) {
+        p.raw = std::string();
+        p.packed_raw = store::PackedBlob();
+      }
+      {
+        std::lock_guard l(mu_);
+        b->done = true;
+      }
+      cv_.notify_all();
+    }
+  }
+
+  util::Result<std::vector<recovery::Outcome>> Commit(Batch& b) {
+    std::vector<recovery::Outcome> outcomes;
+    util::Status st = store_.Write([&](store::WriteTxn& txn) -> util::Status {
+      // Store::Write may run this again after growing the map: start clean.
+      outcomes.assign(b.prepared.size(), recovery::Outcome{});
+      for (std::size_t i = 0; i < b.prepared.size(); ++i) {
+        if (!b.src.messages[i].error.ok()) continue;
+        auto out = file_(txn, b.prepared[i]);
+        if (!out.ok()) return out.status();
+        outcomes[i] = std::move(out).value();
+      }
+      util::Status s = source_.InCommit(txn, b.src);
+      detail::CrashPoint("commit", b.seq);
+      return s;
+    });
+    if (!st.ok()) return st;
+    return outcomes;
+  }
+
+  store::Store& store_;
+  MessageSource& source_;
+  const FileFn& file_;
+  const recovery::Source base_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::shared_ptr<Batch>> to_commit_;  // writer's queue
+  std::deque<std::shared_ptr<Batch>> in_flight_;  // submitted, not yet taken back
+  bool closing_ = false;
+  // Last: the pool's threads stop before the queues they touch go away.
+  WorkerPool pool_;
+  std::thread writer_;
+};
+
+}  // namespace
+
+util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& source,
+                                        const recovery::FilingOptions& filing,
+                                        const PipelineOptions& opts, const util::Clock& clock,
+                                        const FiledFn& filed, const ProgressFn& progress,
+                                        std::stop_token stop) {
+  PipelineStats stats;
+  const FileFn file =
+      opts.file ? opts.file : FileFn([&filing](store::WriteTxn& txn, const recovery::Prepared& p) {
+        return recovery::File(txn, p, filing);
+      });
+  recovery::Source base;
+  base.account = opts.account;
+  base.channel = opts.channel;
+  base.intake = opts.intake;
+  const std::uint64_t total = source.Count().value_or(0);
+  const bool acts = source.acts_after_commit();
+  const std::size_t depth = acts ? 1 : std::max<std::size_t>(opts.depth, 1);
+  const std::uint64_t bound = std::max<std::uint64_t>(opts.max_bytes_in_flight, 1);
+  std::uint64_t in_flight_bytes = 0;
+  std::uint64_t seq = 0;
+
+  Stages stages(store, source, file, ParseWorkers(opts.workers), base);
+
+  // Reports the oldest batch, then runs its after-commit action: after the
+  // commit, so a crash between the two leaves an action to catch up, never
+  // a ticket to chance.
+  auto finish_oldest = [&](bool run_actions) -> util::Status {
+    std::shared_ptr<Batch> b = stages.WaitOldest();
+    in_flight_bytes -= b->bytes;
+    if (!b->outcomes.ok()) return b->outcomes.status();
+    for (std::size_t i = 0; i < b->src.messages.size(); ++i) {
+      const SourceMessage& m = b->src.messages[i];
+      recovery::Outcome& o = (*b->outcomes)[i];
+      ++stats.inputs;
+      if (!m.error.ok()) {
+        ++stats.unreadable;
+        o.kind = Kind::kEmpty;
+        o.detail = "cannot read: " + m.error.message();
+      } else {
+        stats.Add(o);
+      }
+      if (filed) filed(m, b->prepared[i], o);
+    }
+    if (progress) progress(stats.inputs, total);
+    detail::CrashPoint("committed", b->seq);
+    return run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
+  };
+  // Finishes every batch in flight; the first failure is returned, and no
+  // action runs after it.
+  auto drain = [&](bool run_actions) -> util::Status {
+    util::Status first;
+    while (stages.in_flight() > 0) {
+      util::Status s = finish_oldest(run_actions && first.ok());
+      if (first.ok()) first = std::move(s);
+    }
+    return first;
+  };
+  auto fail = [&](util::Status s) -> util::Status {
+    (void)drain(/*run_actions=*/false);
+    return s;
+  };
+
+  bool end = false;
+  while (!end && !stop.stop_requested()) {
+    while (stages.in_flight() > 0 && in_flight_bytes >= bound) {
+      if (util::Status s = finish_oldest(true); !s.ok()) return fail(s);
+    }
+    const bool alone = stages.in_flight() == 0;
+    auto next =
+        source.Next(opts.batch_count,
+                    std::min<std::uint64_t>(opts.batch_bytes, bound - in_flight_bytes), alone);
+    // A failed commit outranks a failed fetch: the store is the one in trouble.
+    if (!next.ok()) {
+      util::Status d = drain(/*run_actions=*/true);
+      return d.ok() ? next.status() : d;
+    }
+    end = next->end;
+    if (next->messages.empty() && next->cursor == 0) {
+      if (!end && !alone) {  // the next message needs room: wait for the oldest batch
+        if (util::Status s = finish_oldest(true); !s.ok()) return fail(s);
+      }
+      continue;
+    }
+    auto b = std::make_shared<Batch>();
+    b->seq = ++seq;
+    b->src = std::move(next).value();
+    for (const auto& m : b->src.messages) b->bytes += m.raw.size();
+    stats.bytes += b->bytes;
+    in_flight_bytes += b->bytes;
+    detail::CrashPoint("fetched", b->seq);
+    while (stages.in_flight() >= depth) {
+      if (util::Status s = finish_oldest(true); !s.ok()) {
+        in_flight_bytes -= b->bytes;
+        return fail(s);
+      }
+    }
+    stages.Submit(std::move(b), clock.NowSeconds());
+  }
+  if (util::Status s = drain(/*run_actions=*/true); !s.ok()) return s;
+  return stats;
 }
 
 }  // namespace engine

@@ -1,64 +1,90 @@
-// engine::IngestPipeline: the shape replay and IMAP sync share. Batches of
-// raw messages go through two stages, parse (recovery::Prepare on a few
-// threads) and commit (the store's single writer, one transaction per
-// batch), so that batch k commits while k+1 is parsed and the caller reads
-// or fetches k+2. Commits happen in submission order, and a batch whose
-// predecessor failed to commit is not committed at all: a checkpoint
-// written with batch k+1 must never skip the messages of batch k.
+// engine::RunPipeline: the one ingest path. Every source (engine/source.h)
+// goes through the same three stages:
+//
+//   fetch    on the calling thread: the source's next batch
+//   prepare  on a pool of worker threads (started once per run): parse,
+//            digest, pack, and for intake input unwrap the forward
+//            (recovery::Prepare)
+//   commit   on one writer thread: recovery::File for each message, then
+//            the source's InCommit (a checkpoint), in one write transaction
+//            per batch, batches in fetch order
+//
+// then, back on the calling thread, the per-message report and the
+// source's AfterCommit (post_action). Batch k commits while k+1 is prepared
+// and k+2 fetched. A batch whose predecessor failed to commit is not
+// committed at all: a checkpoint written with batch k+1 must never skip the
+// mail of batch k.
+//
+// Memory: the raw bytes of every batch not yet reported count against
+// max_bytes_in_flight, across all stages; a message larger than the bound
+// passes alone. Raw bytes are dropped as soon as they are committed.
+//
+// Tests: DESKMAIL_TEST_CRASH_AT=STAGE:N ends the process (_exit(86)) at a
+// stage boundary of the Nth batch: "fetched" (fetched, not prepared),
+// "prepared" (prepared, not committed), "commit" (filed inside the write
+// transaction, not committed), "committed" (committed, AfterCommit not run).
 #pragma once
 
-#include <cstddef>
-#include <deque>
+#include <cstdint>
 #include <functional>
-#include <future>
+#include <stop_token>
 #include <string>
-#include <vector>
 
 #include "engine/batch.h"
+#include "engine/source.h"
 #include "recovery/ingest.h"
+#include "recovery/intake.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/result.h"
 
 namespace engine {
 
-struct PipelineBatch {
-  std::vector<recovery::Source> sources;
-  std::vector<std::string> raws;  // moved into the prepared messages
-  std::vector<bool> skip;         // unreadable inputs: not parsed, not committed
-  // Runs last in the batch's transaction (the folder checkpoint, say).
-  std::function<util::Status(store::WriteTxn&)> also;
+// How a prepared message is filed inside the writer's transaction; tests
+// replace it to make the store fail.
+using FileFn =
+    std::function<util::Result<recovery::Outcome>(store::WriteTxn&, const recovery::Prepared&)>;
+
+struct PipelineOptions {
+  std::string account;
+  std::string channel = "replay";                   // recovery::Source::channel
+  bool intake = false;                              // unwrap forwards and apply the intake rules
+  unsigned workers = 0;                             // prepare threads; 0 = one per core
+  std::size_t batch_count = 256;                    // messages per batch (per commit)
+  std::uint64_t batch_bytes = 8ull << 20;           // raw bytes per batch
+  std::uint64_t max_bytes_in_flight = 24ull << 20;  // raw bytes in all stages
+  // Batches that may wait on the writer while the next is fetched; 1 when
+  // the source acts after commit.
+  std::size_t depth = 2;
+  FileFn file;  // empty: recovery::File with the run's FilingOptions
 };
 
-struct PipelineResult {
-  std::vector<recovery::Prepared> prepared;
-  // Outcomes in input order, or why nothing of the batch was written.
-  util::Result<std::vector<recovery::Outcome>> outcomes = std::vector<recovery::Outcome>{};
+struct PipelineStats : IngestCounts {
+  std::uint64_t inputs = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t unreadable = 0;  // could not be read: nothing stored
 };
 
-class IngestPipeline {
- public:
-  // REQUIRES: `store` and `commit` outlive the pipeline.
-  IngestPipeline(store::Store& store, const CommitFn& commit, unsigned workers);
-  // Waits for the batches still in flight (they commit).
-  ~IngestPipeline();
-  IngestPipeline(const IngestPipeline&) = delete;
-  IngestPipeline& operator=(const IngestPipeline&) = delete;
+// Called once per input after its batch committed, in input order. For an
+// unreadable input `outcome` is kEmpty and `input.error` says why.
+// `prepared.raw` is already released.
+using FiledFn = std::function<void(const SourceMessage& input, const recovery::Prepared& prepared,
+                                   const recovery::Outcome& outcome)>;
+// After each batch: (inputs done, total when the source knows it, else 0).
+using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
-  // Starts `batch` and returns at once.
-  void Submit(PipelineBatch batch);
-  // Batches submitted and not yet taken by Next.
-  std::size_t in_flight() const { return running_.size(); }
-  // The oldest batch's result, once it is committed (or failed).
-  // REQUIRES: in_flight() > 0.
-  PipelineResult Next();
+// Runs `source` to its end (or `stop`). Returns the first error: a source
+// failure, a store failure (the batch in flight and those behind it are not
+// committed; earlier ones are), or a failed AfterCommit.
+util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& source,
+                                        const recovery::FilingOptions& filing,
+                                        const PipelineOptions& opts, const util::Clock& clock,
+                                        const FiledFn& filed = {}, const ProgressFn& progress = {},
+                                        std::stop_token stop = {});
 
- private:
-  store::Store& store_;
-  const CommitFn& commit_;
-  const unsigned workers_;
-  std::deque<std::future<PipelineResult>> running_;
-  // Resolves true when the last submitted batch committed.
-  std::shared_future<bool> last_committed_;
-};
+namespace detail {
+// The test-only fault hook (see above). Cheap when the variable is unset.
+void CrashPoint(const char* stage, std::uint64_t batch);
+}  // namespace detail
 
 }  // namespace engine

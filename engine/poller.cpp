@@ -99,8 +99,11 @@ class AccountWorker {
       : store_(store),
         cfg_(cfg),
         a_(a),
-        commit_(a.role == config::Role::kIntake ? IntakeCommit(opts.intake)
-                                                : SupportCommit(ingest)),
+        filing_([&] {
+          recovery::FilingOptions f = opts.intake;
+          f.ingest = ingest;
+          return f;
+        }()),
         opts_(opts),
         clock_(clock),
         oauth_(oauth::UsesOAuthRefresh(a)),
@@ -380,7 +383,7 @@ class AccountWorker {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
         sync.limits.max_bytes = static_cast<std::uint64_t>(a_.fetch_batch_max_bytes);
-        auto stats = SyncFolder(store_, *session, a_, folder, commit_, sync, clock_, stop);
+        auto stats = SyncFolder(store_, *session, a_, folder, filing_, sync, clock_, stop);
         if (!stats.ok()) return fail(stats.status());
         Add(*stats);
         pass_fetched += stats->fetched;
@@ -451,7 +454,7 @@ class AccountWorker {
   store::Store& store_;
   const config::Config& cfg_;
   const config::AccountConfig& a_;
-  const CommitFn commit_;  // support mail, or the intake rules for role = "intake"
+  const recovery::FilingOptions filing_;  // role = "intake" accounts apply its intake rules
   const PollerOptions& opts_;
   const util::Clock& clock_;
   const bool oauth_;

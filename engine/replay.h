@@ -1,5 +1,5 @@
-// Feeds a mailbox on disk through the same pipeline as fetched mail:
-// parallel parsing, then one write transaction per batch (group commit).
+// Feeds a mailbox on disk through the one pipeline (engine/pipeline.h), as
+// fetched mail goes: parallel parsing, then one write transaction per batch.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +9,7 @@
 
 #include "engine/batch.h"
 #include "engine/mailbox.h"
+#include "engine/pipeline.h"
 #include "recovery/ingest.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -34,8 +35,6 @@ struct ReplayStats : IngestCounts {
 // Called once per input that needs the operator's attention: unreadable,
 // empty, unprocessable, or parsed with damage. `what` is one line.
 using ProblemFn = std::function<void(const std::string& input, const std::string& what)>;
-// Called after each batch with (inputs done, total if known).
-using ProgressFn = std::function<void(std::uint64_t done, std::uint64_t total)>;
 
 // Errors returned are store failures (the batch in flight is not committed;
 // earlier batches are). Per-message problems go to `problem`.

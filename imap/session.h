@@ -136,6 +136,12 @@ class Session {
   // are absent. REQUIRES: a folder is open.
   util::Result<std::vector<FetchedMessage>> FetchMessages(std::span<const uint32_t> uids);
 
+  // Only the identifying headers (BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE
+  // FROM)]) and RFC822.SIZE of these UIDs, in `raw` and `size`: enough to
+  // tell mail already stored from new mail without downloading bodies.
+  // Ascending by UID; UIDs that no longer exist are absent.
+  util::Result<std::vector<FetchedMessage>> FetchIdentity(std::span<const uint32_t> uids);
+
   // Plans with ListFrom, then fetches batches bounded by `limits` and calls
   // on_message once per message in ascending UID order.
   util::Status FetchBatch(uint32_t from_uid, const BatchLimits& limits,

@@ -1,5 +1,7 @@
 // UID FETCH: planning by size, then bodies in bounded batches.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <map>
 
 #include "imap/detail/session_impl.h"
@@ -111,6 +113,54 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out) {
   }
 }
 
+void FreeNames(clist* names) {
+  for (clistiter* it = clist_begin(names); it != nullptr; it = clist_next(it)) {
+    free(clist_content(it));
+  }
+  clist_free(names);
+}
+
+// UID, RFC822.SIZE, and BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE FROM)].
+FetchTypePtr MakeIdentityFetchType() {
+  FetchTypePtr ft(mailimap_fetch_type_new_fetch_att_list_empty());
+  if (!ft) return nullptr;
+  auto add = [&](mailimap_fetch_att* a) {
+    return a != nullptr &&
+           mailimap_fetch_type_new_fetch_att_list_add(ft.get(), a) == MAILIMAP_NO_ERROR;
+  };
+  if (!add(mailimap_fetch_att_new_uid()) || !add(mailimap_fetch_att_new_rfc822_size())) {
+    return nullptr;
+  }
+  clist* names = clist_new();
+  if (names == nullptr) return nullptr;
+  for (const char* h : {"MESSAGE-ID", "DATE", "FROM"}) {
+    char* copy = strdup(h);
+    if (copy == nullptr || clist_append(names, copy) != 0) {
+      free(copy);
+      FreeNames(names);
+      return nullptr;
+    }
+  }
+  // From here libetpan owns `names` (freed with the section, then the fetch type).
+  mailimap_header_list* list = mailimap_header_list_new(names);
+  if (list == nullptr) {
+    FreeNames(names);
+    return nullptr;
+  }
+  mailimap_section* section = mailimap_section_new_header_fields(list);
+  if (section == nullptr) {
+    mailimap_header_list_free(list);
+    return nullptr;
+  }
+  mailimap_fetch_att* att = mailimap_fetch_att_new_body_peek_section(section);
+  if (att == nullptr) {
+    mailimap_section_free(section);
+    return nullptr;
+  }
+  if (!add(att)) return nullptr;
+  return ft;
+}
+
 FetchTypePtr MakeFetchType(bool with_body) {
   FetchTypePtr ft(mailimap_fetch_type_new_fetch_att_list_empty());
   if (!ft) return nullptr;
@@ -184,6 +234,31 @@ util::Result<std::vector<FetchedMessage>> Session::FetchMessages(std::span<const
   for (auto& [uid, p] : parsed) {
     if (p.has_body && std::binary_search(wanted.begin(), wanted.end(), uid))
       out.push_back(std::move(p.msg));
+  }
+  return out;
+}
+
+util::Result<std::vector<FetchedMessage>> Session::FetchIdentity(std::span<const uint32_t> uids) {
+  Impl& s = *impl_;
+  if (auto st = s.CheckSelected(false); !st.ok()) return st;
+  std::vector<FetchedMessage> out;
+  if (uids.empty()) return out;
+  SetPtr set = detail::MakeUidSet(uids);
+  FetchTypePtr ft = MakeIdentityFetchType();
+  if (!set || !ft) return OutOfMemory(s);
+  clist* raw = nullptr;
+  int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
+  FetchListPtr list(raw);
+  if (r != MAILIMAP_NO_ERROR)
+    return s.FailEtpan(r, Scope::kFolder, "UID FETCH " + FormatUidSet(uids) + " (identity)");
+  std::map<uint32_t, Parsed> parsed;
+  for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_next(it)) {
+    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed);
+  }
+  std::vector<uint32_t> wanted(uids.begin(), uids.end());
+  std::sort(wanted.begin(), wanted.end());
+  for (auto& [uid, p] : parsed) {
+    if (std::binary_search(wanted.begin(), wanted.end(), uid)) out.push_back(std::move(p.msg));
   }
   return out;
 }

@@ -12,29 +12,93 @@ namespace {
 
 using Kind = Outcome::Kind;
 
-std::optional<std::uint64_t> FindSameAccount(store::WriteTxn& txn, const std::string& account,
-                                             const std::string& message_id) {
-  if (message_id.empty()) return std::nullopt;
+// Messages of `account` stored under this Message-ID, oldest first.
+std::vector<store::MessageRecord> SameMessageId(store::WriteTxn& txn, const std::string& account,
+                                                const std::string& message_id) {
+  std::vector<store::MessageRecord> out;
+  if (message_id.empty()) return out;
   for (std::uint64_t id : txn.FindByMessageId(message_id)) {
     auto rec = txn.GetMessageHead(id);
-    if (rec && rec->account == account) return id;
+    if (rec && rec->account == account && rec->message_id == message_id) {
+      out.push_back(std::move(*rec));
+    }
+  }
+  return out;
+}
+
+// The content digest of a stored message. Records written before the
+// digest existed have none: it is worked out from their raw bytes (once
+// per such lookup; only mail stored by an older deskmail pays this).
+std::string StoredContentDigest(store::WriteTxn& txn, const store::MessageRecord& rec) {
+  if (!rec.content_digest.empty()) return rec.content_digest;
+  auto raw = txn.GetRaw(rec.raw_sha256);
+  if (!raw) return {};
+  auto parsed = mime::Parse(*raw);
+  return parsed.ok() ? ContentDigest(*parsed) : RawContentDigest(rec.raw_sha256);
+}
+
+struct Match {
+  std::uint64_t id;
+  DuplicateRule rule;
+};
+
+// README "Dedupe": a message is a duplicate only when it is the same mail.
+std::optional<Match> FindDuplicate(store::WriteTxn& txn, const Prepared& p,
+                                   const std::vector<store::MessageRecord>& same_mid) {
+  const std::string& acct = p.source.account;
+  if (auto id = txn.FindBySource(acct, p.source.source_key)) {
+    return Match{*id, DuplicateRule::kSameSource};
+  }
+  if (p.message && !p.message->message_id.empty()) {
+    for (const auto& rec : same_mid) {
+      // An original the intake rebuilt from a forward is that very mail,
+      // though not its bytes: the real copy arriving later adds nothing.
+      if (rec.channel == "recovered_forward") {
+        return Match{rec.id, DuplicateRule::kSameMessageIdRecovered};
+      }
+      if (StoredContentDigest(txn, rec) == p.content_digest) {
+        return Match{rec.id, DuplicateRule::kSameMessageIdAndContent};
+      }
+    }
+    return std::nullopt;
+  }
+  for (std::uint64_t id : txn.FindByContent(p.content_digest)) {
+    auto rec = txn.GetMessageHead(id);
+    if (rec && rec->account == acct) return Match{id, DuplicateRule::kSameContent};
+  }
+  // Mail stored before content digests were kept: its fingerprint (sender,
+  // subject, text prefix) finds the candidates, the digest of its raw
+  // bytes decides.
+  if (!p.message || p.fingerprint.empty()) return std::nullopt;
+  for (std::uint64_t id : txn.FindByFingerprint(p.fingerprint)) {
+    auto rec = txn.GetMessageHead(id);
+    if (!rec || rec->account != acct || !rec->content_digest.empty() || !rec->message_id.empty()) {
+      continue;
+    }
+    if (StoredContentDigest(txn, *rec) == p.content_digest) {
+      return Match{id, DuplicateRule::kSameContent};
+    }
   }
   return std::nullopt;
 }
 
-// Mail without a Message-ID that is already stored under another source
-// (a folder rescanned after a UIDVALIDITY change, a replay of the same
-// mail from a differently encoded export): same sender, subject, text and
-// the very same Date.
-std::optional<std::uint64_t> SameContentNoMessageId(store::WriteTxn& txn, const Prepared& p) {
-  const mime::Message& m = *p.message;
-  if (!m.message_id.empty() || !m.date) return std::nullopt;
-  const std::string& account = p.source.account;
-  for (std::uint64_t id : txn.FindByFingerprint(p.fingerprint)) {
-    auto rec = txn.GetMessageHead(id);
-    if (rec && rec->account == account && rec->date == *m.date) return id;
+std::string DuplicateDetail(const Prepared& p, const Match& m) {
+  const std::string stored = " as message " + std::to_string(m.id);
+  switch (m.rule) {
+    case DuplicateRule::kSameSource:
+      return "already stored from " + p.source.source_key + stored;
+    case DuplicateRule::kSameMessageIdAndContent:
+      return "same Message-ID <" + p.message->message_id + "> and same content, already stored" +
+             stored;
+    case DuplicateRule::kSameMessageIdRecovered:
+      return "same Message-ID <" + p.message->message_id + ">, already recovered from a forward" +
+             stored;
+    case DuplicateRule::kSameContent:
+      return "no Message-ID; same content, already stored" + stored;
+    case DuplicateRule::kNone:
+      break;
   }
-  return std::nullopt;
+  return "duplicate" + stored;
 }
 
 // The ticket of the first stored message named by `ids` that is on one.
@@ -56,12 +120,17 @@ struct Thread {
 };
 
 std::optional<Thread> FindThread(store::WriteTxn& txn, const mime::Message& m,
-                                 const IngestOptions& opts, const std::string& account) {
+                                 const IngestOptions& opts, const std::string& account,
+                                 const std::vector<store::MessageRecord>& same_mid) {
   if (auto tag = TaggedTicket(txn, opts.tag, m.subject, account)) return Thread{*tag, "ticket tag"};
   if (auto t = TicketOfAny(txn, {m.in_reply_to})) return Thread{*t, "In-Reply-To"};
   // Most recent reference first: it is the closest ancestor.
   std::vector<std::string> refs(m.references.rbegin(), m.references.rend());
   if (auto t = TicketOfAny(txn, refs)) return Thread{*t, "References"};
+  // Other mail under the same Message-ID: whoever reused it meant that thread.
+  for (const auto& rec : same_mid) {
+    if (rec.ticket_id != 0) return Thread{rec.ticket_id, "reused Message-ID"};
+  }
   return std::nullopt;
 }
 
@@ -72,9 +141,10 @@ store::MessageRecord BaseRecord(const Prepared& p, std::uint64_t id) {
   rec.source_key = p.source.source_key;
   rec.channel = p.source.channel;
   rec.raw_sha256 = p.sha256;
-  rec.raw_size = p.raw.size();
+  rec.raw_size = p.raw_size;
   rec.received_at = p.source.received_at;
   rec.arrived_at = p.source.arrived_at;
+  rec.content_digest = p.content_digest;
   return rec;
 }
 
@@ -116,6 +186,22 @@ std::string TruncateUtf8(const std::string& s, std::size_t max) {
   return s.substr(0, n);
 }
 
+const char* DuplicateRuleName(DuplicateRule r) {
+  switch (r) {
+    case DuplicateRule::kNone:
+      return "none";
+    case DuplicateRule::kSameSource:
+      return "same source";
+    case DuplicateRule::kSameMessageIdAndContent:
+      return "same Message-ID and content";
+    case DuplicateRule::kSameMessageIdRecovered:
+      return "same Message-ID as a recovered forward";
+    case DuplicateRule::kSameContent:
+      return "same content";
+  }
+  return "?";
+}
+
 const char* OutcomeName(Outcome::Kind k) {
   switch (k) {
     case Kind::kNewTicket:
@@ -130,6 +216,8 @@ const char* OutcomeName(Outcome::Kind k) {
       return "duplicate";
     case Kind::kEmpty:
       return "empty";
+    case Kind::kRejected:
+      return "rejected";
   }
   return "?";
 }
@@ -144,37 +232,63 @@ Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts)
     p.source.source_key = "sha256:" + p.sha256;
     p.source.content_key = true;
   }
+  p.raw_size = p.raw.size();
   auto parsed = mime::Parse(p.raw, opts);
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
     const mime::Message& m = *p.message;
     p.fingerprint = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
+    p.content_digest = ContentDigest(m);
+    if (p.source.intake) {
+      p.forwarded = mime::UnwrapForward(m);
+      if (p.forwarded) {
+        const mime::ForwardedOriginal& o = p.forwarded->original;
+        p.original_fingerprint = Fingerprint(o.from.address, o.subject, o.body_text);
+      }
+    }
+    // Filing reads headers, never the text (the store reads it back from the
+    // raw message): drop what would only wait in memory for the writer.
+    p.message->body_text = std::string();
+    p.message->body_html = std::string();
+    p.message->attached_messages = {};
   } else {
     p.parse_status = parsed.status();
+    p.content_digest = RawContentDigest(p.sha256);
   }
+  p.raw = std::string();
   return p;
 }
 
-util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts,
-                             ContentKeys content_keys) {
+namespace detail {
+
+util::Result<Outcome> FileSupport(store::WriteTxn& txn, const Prepared& p,
+                                  const IngestOptions& opts, ContentKeys content_keys) {
   Outcome out;
-  if (p.raw.empty()) {
+  if (p.raw_size == 0) {
     out.kind = Kind::kEmpty;
     out.detail = "empty message (0 bytes)";
     return out;
   }
   const std::string& account = p.source.account;
-  if (auto id = txn.FindBySource(account, p.source.source_key)) {
-    return Outcome{Kind::kDuplicate, *id, 0, "same source " + p.source.source_key};
-  }
-  if (p.message) {
-    if (auto id = FindSameAccount(txn, account, p.message->message_id)) {
-      return Outcome{Kind::kDuplicate, *id, 0, "same Message-ID <" + p.message->message_id + ">"};
+  const std::int64_t at = p.source.received_at;
+  const std::vector<store::MessageRecord> same_mid =
+      p.message ? SameMessageId(txn, account, p.message->message_id)
+                : std::vector<store::MessageRecord>{};
+  if (auto dup = FindDuplicate(txn, p, same_mid)) {
+    out.kind = Kind::kDuplicate;
+    out.message_id = dup->id;
+    out.duplicate = dup->rule;
+    out.detail = DuplicateDetail(p, *dup);
+    if (auto rec = txn.GetMessageHead(dup->id)) out.ticket_id = rec->ticket_id;
+    if (auto s = detail::AppendJsonEvent(txn, at, "message.duplicate",
+                                         {{"input", p.source.source_key},
+                                          {"account", account},
+                                          {"matched", dup->id},
+                                          {"rule", DuplicateRuleName(dup->rule)}});
+        !s.ok()) {
+      return s;
     }
-    if (auto id = SameContentNoMessageId(txn, p)) {
-      return Outcome{Kind::kDuplicate, *id, 0,
-                     "same sender, subject, text and Date (no Message-ID)"};
-    }
+    return out;
   }
 
   if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
@@ -187,7 +301,6 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
                                     p.message && !p.message->message_id.empty()
                                 ? store::WriteTxn::SourceIndex::kSkip
                                 : store::WriteTxn::SourceIndex::kIndex;
-  const std::int64_t at = p.source.received_at;
 
   if (!p.message || p.message->from.address.empty()) {
     rec.disposition = store::Disposition::kUnprocessable;
@@ -212,12 +325,17 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
 
   const mime::Message& m = *p.message;
   FillFromMessage(rec, p);
+  if (!same_mid.empty()) {
+    rec.message_id_reused = true;
+    out.reuses_message_id_of = same_mid.front().id;
+  }
   if (auto s = TagWithOutage(txn, rec); !s.ok()) return s;
   if (m.classification != mime::Classification::kNormal) {
     rec.disposition = store::Disposition::kIgnored;
     rec.reason =
         std::string(mime::ClassificationName(m.classification)) + ": " + m.classification_reason;
     out.kind = Kind::kIgnored;
+    out.classification = m.classification;
     out.detail = rec.reason;
     if (auto s = txn.PutMessage(rec, source_index); !s.ok()) return s;
     if (auto s = detail::AppendJsonEvent(
@@ -230,7 +348,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   }
 
   store::TicketRecord ticket;
-  if (auto thread = FindThread(txn, m, opts, account)) {
+  if (auto thread = FindThread(txn, m, opts, account, same_mid)) {
     ticket = *txn.GetTicket(thread->ticket_id);
     out.kind = Kind::kThreaded;
     out.detail = thread->by;
@@ -262,6 +380,7 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
                          {"subject", rec.subject}};
   if (out.kind == Kind::kThreaded) data["threaded_by"] = out.detail;
   if (!rec.reason.empty()) data["flag"] = rec.reason;
+  if (out.reuses_message_id_of != 0) data["reuses_message_id_of"] = out.reuses_message_id_of;
   if (auto s = detail::AppendJsonEvent(
           txn, at, out.kind == Kind::kNewTicket ? "ticket.created" : "ticket.updated", data);
       !s.ok()) {
@@ -270,4 +389,5 @@ util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const Inge
   return out;
 }
 
+}  // namespace detail
 }  // namespace recovery

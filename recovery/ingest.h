@@ -1,12 +1,15 @@
-// recovery::Ingest: one message from any channel (IMAP fetch, replay) to a
-// stored message and its ticket change. Parsing (Prepare) runs outside the
-// write transaction, in parallel; Commit runs inside it, on the single writer.
+// recovery::Prepare and the outcome of filing: one message from any channel
+// (IMAP fetch, replay, the intake) to a stored message and its ticket
+// change. Parsing and, for intake input, unwrapping the forward (Prepare)
+// run outside the write transaction, in parallel; the one filing routine,
+// recovery::File (recovery/intake.h), runs inside it, on the single writer.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 
+#include "mime/forward.h"
 #include "mime/message.h"
 #include "recovery/ticket_tag.h"
 #include "store/store.h"
@@ -23,6 +26,12 @@ struct Source {
   std::int64_t received_at = 0;
   bool content_key = false;
   std::int64_t arrived_at = 0;  // IMAP INTERNALDATE; 0 when unknown (MessageRecord::arrived_at)
+  // Mail sent to the intake address: Prepare unwraps a forward, File applies
+  // the intake rules.
+  bool intake = false;
+  // The input as people name it (a file path, "stdin"), for the intake log
+  // and problem reports; empty: the source key names it.
+  std::string input{};
 };
 
 // A parsed message waiting for the writer. Owns its raw bytes. Everything
@@ -30,16 +39,39 @@ struct Source {
 // the parse threads, so the single writer only decides and copies.
 struct Prepared {
   Source source;
+  // Empty: Prepare drops the bytes once they are parsed and packed
+  // (packed_raw holds them for the store), so no stage keeps two copies.
   std::string raw;
+  std::uint64_t raw_size = 0;  // of the bytes as received
   std::string sha256;
-  store::PackedBlob packed_raw;          // raw, ready for WriteTxn::PutRaw
-  std::optional<mime::Message> message;  // nullopt when parsing failed
-  util::Status parse_status;             // why parsing failed
-  std::string fingerprint;               // of `message` (recovery/fingerprint.h)
+  store::PackedBlob packed_raw;  // raw, ready for WriteTxn::PutRaw
+  // nullopt when parsing failed. Without body_text, body_html and
+  // attached_messages: filing does not read them (digests are taken first).
+  std::optional<mime::Message> message;
+  util::Status parse_status;  // why parsing failed
+  std::string fingerprint;    // of `message` (recovery/fingerprint.h)
+  // recovery/fingerprint.h ContentDigest of `message`, or RawContentDigest
+  // when it did not parse: what the dedupe compares.
+  std::string content_digest;
+  // Intake input only: the forward inside `message`, and the fingerprint of
+  // its original (recovery/fingerprint.h), worked out here so the writer
+  // only decides.
+  std::optional<mime::Forwarded> forwarded;
+  std::string original_fingerprint;
 };
 
 // Parses and packs `raw`. Thread-safe.
 Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts = {});
+
+// Why a message counted as one already stored (README "Dedupe").
+enum class DuplicateRule {
+  kNone,
+  kSameSource,               // same account and source key (folder/UIDVALIDITY/UID, file digest)
+  kSameMessageIdAndContent,  // same Message-ID and same content digest
+  kSameMessageIdRecovered,   // same Message-ID as an original the intake recovered from a forward
+  kSameContent,              // no Message-ID: same content digest (raw digest when unparseable)
+};
+const char* DuplicateRuleName(DuplicateRule r);
 
 struct Outcome {
   enum class Kind {
@@ -47,13 +79,34 @@ struct Outcome {
     kThreaded,       // joined ticket `ticket_id`; detail says by what
     kIgnored,        // auto-reply, bounce, bulk: stored, no ticket; detail = reason
     kUnprocessable,  // stored raw with the error; detail = error
-    kDuplicate,      // already stored as `message_id`; nothing written
+    kDuplicate,      // already stored as `message_id`; nothing written but the event
     kEmpty,          // 0 bytes: nothing to keep, nothing written
+    kRejected,       // intake: the forward is kept raw with the reason, no ticket
   };
   Kind kind = Kind::kEmpty;
   std::uint64_t message_id = 0;
   std::uint64_t ticket_id = 0;
-  std::string detail;
+  std::string detail;                              // for people; never parsed back
+  DuplicateRule duplicate = DuplicateRule::kNone;  // kDuplicate: the rule that matched
+  // Stored although another message of the account has its Message-ID (the
+  // content differs): the first such message's id. Threaded with it.
+  std::uint64_t reuses_message_id_of = 0;
+  // kIgnored: why (auto-reply, bounce, bulk).
+  mime::Classification classification = mime::Classification::kNormal;
+  // Intake input: what the intake made of it (kNone for support mail).
+  enum class Intake {
+    kNone,
+    kRecovered,     // an allowed forward: its original filed (kNewTicket / kThreaded),
+                    // or found already stored (kDuplicate), or too old (kRejected)
+    kUnauthorized,  // a forward from a stranger: filed as ordinary mail, flagged
+    // a forward whose From: is allowed but that nothing the receiving side
+    // recorded vouches for (recovery/forwarder_auth.h): filed as ordinary
+    // mail, flagged "unauthenticated forward"
+    kUnauthenticated,
+    kNotForward,    // ordinary mail on the intake account
+  };
+  Intake intake = Intake::kNone;
+  bool undated = false;  // intake: the original's date is unknown (flagged)
 };
 const char* OutcomeName(Outcome::Kind k);
 
@@ -69,17 +122,24 @@ std::string LowerAscii(std::string s);
 // At most `max` bytes, cut on a UTF-8 character boundary.
 std::string TruncateUtf8(const std::string& s, std::size_t max);
 
-// Whether Commit indexes a content source key (Source::content_key). The
-// Message-ID finds the same mail again, so by default such a key is
+namespace detail {
+
+// Whether FileSupport indexes a content source key (Source::content_key).
+// The Message-ID finds the same mail again, so by default such a key is
 // indexed only for mail without one; the intake indexes every key, as its
 // log must not change when the same input comes again.
 enum class ContentKeys { kIndexWithoutMessageId, kIndexAll };
 
-// Stores `p` in `txn`: dedupe by (account, source key) and by Message-ID in
-// the same account, then thread by ticket tag, In-Reply-To, References;
-// else a new ticket. Ignored and unprocessable mail is stored with its reason.
-// Appends the matching events. REQUIRES: the caller commits `txn`.
-util::Result<Outcome> Commit(store::WriteTxn& txn, const Prepared& p, const IngestOptions& opts,
-                             ContentKeys content_keys = ContentKeys::kIndexWithoutMessageId);
+// The support-mail branch of recovery::File (call File, not this): stores
+// `p` in `txn`: dedupe (README "Dedupe": same source; same Message-ID and
+// same content; no Message-ID and same content), then thread by ticket tag,
+// In-Reply-To, References, or the message whose Message-ID it reuses; else
+// a new ticket. A duplicate writes only a "message.duplicate" event naming
+// the input and the stored message. Ignored and unprocessable mail is
+// stored with its reason. REQUIRES: the caller commits `txn`.
+util::Result<Outcome> FileSupport(store::WriteTxn& txn, const Prepared& p,
+                                  const IngestOptions& opts,
+                                  ContentKeys content_keys = ContentKeys::kIndexWithoutMessageId);
 
+}  // namespace detail
 }  // namespace recovery

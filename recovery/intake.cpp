@@ -13,15 +13,18 @@ namespace {
 constexpr std::int64_t kDay = 86400;
 constexpr std::int64_t kFingerprintWindow = 120;  // "date within 2 minutes"
 
-util::Status Log(store::WriteTxn& txn, const Prepared& p, const std::string& input,
-                 const IntakeOutcome& o, const std::string& forwarder,
-                 const mime::ForwardedOriginal* orig, const std::string& account) {
+using Kind = Outcome::Kind;
+using Verdict = Outcome::Intake;
+
+util::Status Log(store::WriteTxn& txn, const Prepared& p, const Outcome& o,
+                 const std::string& forwarder, const mime::ForwardedOriginal* orig,
+                 const std::string& account) {
   store::IntakeLogRecord rec;
   rec.at = p.source.received_at;
   rec.account = account;
-  rec.input = input;
-  rec.decision = o.decision;
-  rec.reason = o.reason;
+  rec.input = p.source.input.empty() ? p.source.source_key : p.source.input;
+  rec.decision = IntakeDecisionName(o);
+  rec.reason = o.detail;
   rec.forwarder = forwarder;
   if (orig != nullptr) {
     rec.original_from = LowerAscii(orig->from.address);
@@ -77,11 +80,12 @@ util::Result<std::uint64_t> KeepForward(store::WriteTxn& txn, const Prepared& p,
   rec.source_key = p.source.source_key;
   rec.channel = "intake";
   rec.raw_sha256 = p.sha256;
-  rec.raw_size = p.raw.size();
+  rec.raw_size = p.raw_size;
   rec.received_at = p.source.received_at;
   rec.disposition = d;
   rec.reason = reason;
   rec.forwarder = forwarder;
+  rec.content_digest = p.content_digest;
   if (p.message) {
     rec.from_name = p.message->from.name;
     rec.from_address = LowerAscii(p.message->from.address);
@@ -110,11 +114,47 @@ bool ForwarderAllowed(const std::vector<std::string>& allowed, const std::string
   return false;
 }
 
-util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p,
-                                         const IntakeOptions& opts, const std::string& input) {
-  IntakeOutcome out;
+const char* IntakeDecisionName(const Outcome& o) {
+  switch (o.kind) {
+    case Kind::kEmpty:
+      return "empty";
+    case Kind::kDuplicate:
+      return "duplicate";
+    case Kind::kRejected:
+      return "rejected";
+    case Kind::kUnprocessable:
+      if (o.intake == Verdict::kNotForward || o.intake == Verdict::kNone) return "unprocessable";
+      break;
+    default:
+      break;
+  }
+  switch (o.intake) {
+    case Verdict::kUnauthorized:
+      return "unauthorized";
+    case Verdict::kUnauthenticated:
+      return "unauthenticated";
+    case Verdict::kNotForward:
+    case Verdict::kNone:
+      return "not-forward";
+    case Verdict::kRecovered:
+      return o.kind == Kind::kThreaded ? "appended" : "accepted";
+  }
+  return "?";
+}
+
+namespace {
+
+// Intake input: the intake rules, then (not a forward, or a stranger's)
+// the support-mail rules on the intake account.
+util::Result<Outcome> FileIntake(store::WriteTxn& txn, const Prepared& p,
+                                 const FilingOptions& opts) {
+  Outcome out;
   const std::string& intake_account = p.source.account;
-  if (p.raw.empty()) return IntakeOutcome{"empty", "empty message (0 bytes)", 0, 0, false};
+  if (p.raw_size == 0) {
+    out.kind = Kind::kEmpty;
+    out.detail = "empty message (0 bytes)";
+    return out;
+  }
   // Already processed (a replay of the same intake mailbox): nothing
   // changes, not even the log. A recovered original is filed under the
   // account it was addressed to, so look there too.
@@ -122,27 +162,27 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   for (const auto& [address, name] : opts.account_addresses) owners.push_back(name);
   for (const auto& owner : owners) {
     if (auto id = txn.FindBySource(owner, p.source.source_key)) {
-      return IntakeOutcome{"duplicate", "already processed as message " + std::to_string(*id), 0,
-                           *id, false};
+      out.kind = Kind::kDuplicate;
+      out.duplicate = DuplicateRule::kSameSource;
+      out.message_id = *id;
+      out.detail = "already processed as message " + std::to_string(*id);
+      return out;
     }
   }
 
   // Not a forward (or not parseable): ordinary mail on the intake account.
-  std::optional<mime::Forwarded> fwd;
-  if (p.message) fwd = mime::UnwrapForward(*p.message);
-  if (!fwd) {
-    auto o = Commit(txn, p, opts.ingest, ContentKeys::kIndexAll);
+  if (!p.forwarded) {
+    auto o = detail::FileSupport(txn, p, opts.ingest, detail::ContentKeys::kIndexAll);
     if (!o.ok()) return o.status();
-    out.decision = o->kind == Outcome::Kind::kUnprocessable ? "unprocessable" : "not-forward";
-    out.reason = o->detail;
-    out.ticket_id = o->ticket_id;
-    out.message_id = o->message_id;
-    if (auto s = Log(txn, p, input, out, "", nullptr, intake_account); !s.ok()) return s;
+    out = std::move(o).value();
+    out.intake = Verdict::kNotForward;
+    if (auto s = Log(txn, p, out, "", nullptr, intake_account); !s.ok()) return s;
     return out;
   }
 
-  const std::string forwarder = LowerAscii(fwd->forwarder.address);
-  const mime::ForwardedOriginal& orig = fwd->original;
+  const mime::Forwarded& fwd = *p.forwarded;
+  const std::string forwarder = LowerAscii(fwd.forwarder.address);
+  const mime::ForwardedOriginal& orig = fwd.original;
   const bool allowed = ForwarderAllowed(opts.allowed_forwarders, forwarder);
   ForwarderAuthResult auth;
   if (allowed) {
@@ -150,41 +190,40 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
         AuthenticateForwarder(p.message->headers, forwarder, opts.auth, p.source.channel == "imap");
   }
   if (!allowed || !auth.authenticated) {
-    // A stranger, or a From: that nothing vouches for, must not open tickets
-    // in a customer's name: file the mail as what it is, from its real
-    // sender, and flag it.
-    auto o = Commit(txn, p, opts.ingest, ContentKeys::kIndexAll);
+    // A stranger, or a From: that nothing the receiving side recorded vouches
+    // for, must not open tickets in a customer's name: file the mail as what
+    // it is, from its real sender, and flag it.
+    auto o = detail::FileSupport(txn, p, opts.ingest, detail::ContentKeys::kIndexAll);
     if (!o.ok()) return o.status();
-    out.decision = allowed ? "unauthenticated" : "unauthorized";
-    out.reason = allowed ? "unauthenticated forward from " + forwarder + " (" + auth.reason +
+    out = std::move(o).value();
+    out.intake = allowed ? Verdict::kUnauthenticated : Verdict::kUnauthorized;
+    out.detail = allowed ? "unauthenticated forward from " + forwarder + " (" + auth.reason +
                                "): filed as ordinary mail, not unwrapped"
                          : "forward from " +
                                (forwarder.empty() ? std::string("an unknown sender") : forwarder) +
                                ", who is not in allowed_forwarders: filed as ordinary mail, not "
                                "unwrapped";
-    out.ticket_id = o->ticket_id;
-    out.message_id = o->message_id;
-    if (auto rec = txn.GetMessage(o->message_id)) {
+    if (auto rec = txn.GetMessage(out.message_id); rec && out.kind != Kind::kDuplicate) {
       rec->reason = allowed ? "unauthenticated forward" : "unauthorized forward";
       rec->forwarder = forwarder;
       if (auto s = txn.PutMessage(*rec); !s.ok()) return s;
     }
-    if (auto s = Log(txn, p, input, out, forwarder, &orig, intake_account); !s.ok()) return s;
+    if (auto s = Log(txn, p, out, forwarder, &orig, intake_account); !s.ok()) return s;
     return out;
   }
-
+  out.intake = Verdict::kRecovered;
   const std::int64_t now = p.source.received_at;
   const std::string account = AccountFor(orig, opts, intake_account);
-  auto finish = [&](const IntakeOutcome& o) -> util::Result<IntakeOutcome> {
-    if (auto s = Log(txn, p, input, o, forwarder, &orig, account); !s.ok()) return s;
+  auto finish = [&](const Outcome& o) -> util::Result<Outcome> {
+    if (auto s = Log(txn, p, o, forwarder, &orig, account); !s.ok()) return s;
     return o;
   };
 
   if (orig.date && now - *orig.date > opts.forward_max_age_days * kDay) {
-    out.decision = "rejected";
-    out.reason = "the original is " + Days(now - *orig.date) + " old (limit " +
+    out.kind = Kind::kRejected;
+    out.detail = "the original is " + Days(now - *orig.date) + " old (limit " +
                  std::to_string(opts.forward_max_age_days) + " days); forwarded by " + forwarder;
-    auto id = KeepForward(txn, p, store::Disposition::kRejected, out.reason, forwarder);
+    auto id = KeepForward(txn, p, store::Disposition::kRejected, out.detail, forwarder);
     if (!id.ok()) return id.status();
     out.message_id = *id;
     return finish(out);
@@ -192,24 +231,26 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
 
   // 1. The original is already stored (fetched normally, or forwarded before).
   if (auto id = StoredMessageId(txn, orig.message_id)) {
-    out.decision = "duplicate";
-    out.reason = "the original <" + orig.message_id + "> is already stored as message " +
+    out.kind = Kind::kDuplicate;
+    out.duplicate = DuplicateRule::kSameMessageIdRecovered;
+    out.detail = "the original <" + orig.message_id + "> is already stored as message " +
                  std::to_string(*id);
-    auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
+    auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.detail, forwarder);
     if (!kept.ok()) return kept.status();
     out.message_id = *kept;
     if (auto rec = txn.GetMessageHead(*id)) out.ticket_id = rec->ticket_id;
     return finish(out);
   }
   // 3 (checked before creating anything): the same content already stored.
-  const std::string fp = Fingerprint(orig.from.address, orig.subject, orig.body_text);
+  const std::string& fp = p.original_fingerprint;
   std::optional<std::uint64_t> thread;
   thread = TaggedTicket(txn, opts.ingest.tag, orig.subject, account);
   if (!thread) {
     if (auto dup = FingerprintDuplicate(txn, fp, orig.date.value_or(0))) {
-      out.decision = "duplicate";
-      out.reason = "same sender, subject, text and date as message " + std::to_string(*dup);
-      auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.reason, forwarder);
+      out.kind = Kind::kDuplicate;
+      out.duplicate = DuplicateRule::kSameContent;
+      out.detail = "same sender, subject, text and date as message " + std::to_string(*dup);
+      auto kept = KeepForward(txn, p, store::Disposition::kIgnored, out.detail, forwarder);
       if (!kept.ok()) return kept.status();
       out.message_id = *kept;
       if (auto rec = txn.GetMessageHead(*dup)) out.ticket_id = rec->ticket_id;
@@ -226,7 +267,7 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   rec.channel = "recovered_forward";
   rec.message_id = orig.message_id;
   rec.raw_sha256 = p.sha256;
-  rec.raw_size = p.raw.size();
+  rec.raw_size = p.raw_size;
   rec.received_at = now;
   rec.from_name = orig.from.name;
   rec.from_address = LowerAscii(orig.from.address);
@@ -246,11 +287,11 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
   store::TicketRecord ticket;
   if (thread) {
     ticket = *txn.GetTicket(*thread);
-    out.decision = "appended";
-    out.reason = "ticket tag in the original subject";
+    out.kind = Kind::kThreaded;
+    out.detail = "ticket tag in the original subject";
     if (!IsParticipant(txn, ticket, rec.from_address)) {
       rec.reason = kTagFromNonParticipant;
-      out.reason += " (flagged: the original's sender is not a participant of the ticket)";
+      out.detail += " (flagged: the original's sender is not a participant of the ticket)";
     }
   } else {
     ticket.id = txn.AllocateTicketId();
@@ -262,8 +303,8 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
     ticket.channel = "recovered_forward";
     ticket.forwarder = forwarder;
     ticket.outage_id = rec.outage_id;
-    out.decision = "accepted";
-    out.reason = orig.date ? "new ticket" : "new ticket; the original date is unknown (flagged)";
+    out.kind = Kind::kNewTicket;
+    out.detail = orig.date ? "new ticket" : "new ticket; the original date is unknown (flagged)";
   }
   out.undated = !orig.date;
   ticket.message_ids.push_back(rec.id);
@@ -275,13 +316,20 @@ util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p
                        {"account", account},     {"from", rec.from_address},
                        {"forwarder", forwarder}, {"outage", rec.outage_id}};
   if (auto s = detail::AppendJsonEvent(
-          txn, now, out.decision == "accepted" ? "ticket.created" : "ticket.updated", ev);
+          txn, now, out.kind == Kind::kNewTicket ? "ticket.created" : "ticket.updated", ev);
       !s.ok()) {
     return s;
   }
   out.ticket_id = ticket.id;
   out.message_id = rec.id;
   return finish(out);
+}
+
+}  // namespace
+
+util::Result<Outcome> File(store::WriteTxn& txn, const Prepared& p, const FilingOptions& opts) {
+  if (p.source.intake) return FileIntake(txn, p, opts);
+  return detail::FileSupport(txn, p, opts.ingest);
 }
 
 }  // namespace recovery

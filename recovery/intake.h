@@ -23,7 +23,8 @@
 
 namespace recovery {
 
-struct IntakeOptions {
+// What the filing routine needs: the support-mail rules, and the intake's.
+struct FilingOptions {
   // "@domain" (the whole domain) or "addr@domain"; compared case-insensitively.
   std::vector<std::string> allowed_forwarders;
   int forward_max_age_days = 14;
@@ -34,26 +35,22 @@ struct IntakeOptions {
   // (for outage tagging): {address, account name}.
   std::vector<std::pair<std::string, std::string>> account_addresses;
 };
-
-struct IntakeOutcome {
-  // "accepted" (new ticket), "appended", "duplicate", "rejected",
-  // "unauthorized" (a forward from a stranger: filed as ordinary mail),
-  // "unauthenticated" (a forward whose From: is allowed but that nothing the
-  // receiving side recorded vouches for: filed as ordinary mail, flagged
-  // "unauthenticated forward"),
-  // "not-forward" (ordinary mail), "unprocessable", "empty".
-  std::string decision;
-  std::string reason;
-  std::uint64_t ticket_id = 0;
-  std::uint64_t message_id = 0;
-  bool undated = false;  // accepted without a recoverable original date (flagged)
-};
+using IntakeOptions = FilingOptions;
 
 bool ForwarderAllowed(const std::vector<std::string>& allowed, const std::string& address);
 
-// `p.source.received_at` is the intake's receipt time (the 14-day rule is
-// measured against it). `input` names the source in the log.
-util::Result<IntakeOutcome> CommitIntake(store::WriteTxn& txn, const Prepared& p,
-                                         const IntakeOptions& opts, const std::string& input);
+// THE filing routine, for support mail and intake input alike: dedupe,
+// classify, thread, new ticket (recovery/ingest.h detail::FileSupport), and
+// for intake input (p.source.intake) the intake rules above first, with
+// every intake decision written to the intake log under p.source.source_key
+// in the same transaction. `p.source.received_at` is the receipt time (the
+// intake's age rule is measured against it). REQUIRES: the caller commits.
+util::Result<Outcome> File(store::WriteTxn& txn, const Prepared& p, const FilingOptions& opts);
+
+// The intake log's word for an outcome of intake input: "accepted",
+// "appended", "duplicate", "rejected", "unauthorized", "unauthenticated",
+// "not-forward",
+// "unprocessable", "empty" (store::IntakeLogRecord::decision).
+const char* IntakeDecisionName(const Outcome& o);
 
 }  // namespace recovery

@@ -233,6 +233,8 @@ std::string EncodeMessage(const MessageRecord& r) {
     }
     m.Key("o").Uint(r.outage_id);
     m.Key("fw").Str(r.forwarder);
+    if (!r.content_digest.empty()) m.Key("cd").Str(r.content_digest);
+    if (r.message_id_reused) m.Key("mr").Bool(true);
     return m.Finish();
   });
 }
@@ -250,6 +252,8 @@ util::Result<MessageRecord> DecodeMessage(std::string_view bytes) {
     f.Str("ch", r.channel);
     f.Str("mid", r.message_id);
     f.Str("fp", r.fingerprint);
+    f.Str("cd", r.content_digest);
+    f.Bool("mr", r.message_id_reused);
     f.Bool("tr", r.text_in_raw);
     f.Str("irt", r.in_reply_to);
     f.StrList("refs", r.references);
@@ -345,6 +349,7 @@ std::string EncodeCheckpoint(const Checkpoint& cp) {
     m.Key("uv").Uint(cp.uidvalidity);
     m.Key("lu").Uint(cp.last_uid);
     m.Key("ua").Int(cp.updated_at);
+    if (cp.uidvalidity_changes != 0) m.Key("uc").Uint(cp.uidvalidity_changes);
     return m.Finish();
   });
 }
@@ -359,6 +364,7 @@ util::Result<Checkpoint> DecodeCheckpoint(std::string_view bytes) {
     f.Num("uv", cp.uidvalidity);
     f.Num("lu", cp.last_uid);
     f.Num("ua", cp.updated_at);
+    f.Num("uc", cp.uidvalidity_changes);
     if (!f.ok()) return FieldError(kKind, f);
     return cp;
   });

@@ -69,6 +69,13 @@ struct MessageRecord {
   std::uint64_t outage_id = 0;  // set when recovered from an outage window
   std::string forwarder;        // intake: who forwarded it
   std::string fingerprint;      // recovery/fingerprint.h; indexed when not empty
+  // What makes two copies "the same mail" (recovery/fingerprint.h
+  // ContentDigest): body, every attachment and the identity headers, not
+  // the trace headers a copy gathers in transit. Indexed when not empty.
+  std::string content_digest;
+  // Another stored message of this account has the same Message-ID but
+  // different content: kept, threaded with it, and flagged here.
+  bool message_id_reused = false;
 
   friend bool operator==(const MessageRecord&, const MessageRecord&) = default;
 };
@@ -96,6 +103,9 @@ struct Checkpoint {
   std::uint32_t uidvalidity = 0;
   std::uint32_t last_uid = 0;
   std::int64_t updated_at = 0;
+  // How many passes in a row found a new UIDVALIDITY (0 when the last pass
+  // found the one recorded): a server that keeps renumbering the folder.
+  std::uint32_t uidvalidity_changes = 0;
 
   friend bool operator==(const Checkpoint&, const Checkpoint&) = default;
 };

@@ -90,6 +90,14 @@
 //                first. Empty fingerprints are not indexed. Used by the
 //                intake to spot a forwarded copy of mail already stored.
 //                Writer: PutMessage only.
+//   content_index  MDB_DUPSORT. key: MessageRecord::content_digest (64 hex
+//                chars, recovery/fingerprint.h ContentDigest). values:
+//                message ids, oldest first. Empty digests are not indexed
+//                (records written before it existed have none). Used by
+//                the dedupe to recognise the same mail under another
+//                source. Created by the first writable Open of an older
+//                store; a read-only open of one finds nothing here.
+//                Writer: PutMessage only.
 //   source_index key: account '\0' source_key (folded when long).
 //                value: message id. One message per source: a put of a
 //                second message with a used source key is refused
@@ -182,14 +190,16 @@ enum class Db : std::uint8_t {
   kRawV2 = 14,  // "raw_packed": schema 2, read only
   kRawIndex = 15,
   kRawBlobs = 16,
+  kContentIndex = 17,
 };
-inline constexpr std::size_t kDbCount = 17;
+inline constexpr std::size_t kDbCount = 18;
 
 // The LMDB name of each database, indexed by Db.
 inline constexpr std::string_view kDbNames[kDbCount] = {
-    "meta",       "tickets",   "messages",  "raw",     "msgid_index", "source_index",      "sync",
-    "accounts",   "events",    "secrets",   "outages", "intake_log",  "fingerprint_index", "bodies",
-    "raw_packed", "raw_index", "raw_blobs",
+    "meta",         "tickets",    "messages",          "raw",    "msgid_index",
+    "source_index", "sync",       "accounts",          "events", "secrets",
+    "outages",      "intake_log", "fingerprint_index", "bodies", "raw_packed",
+    "raw_index",    "raw_blobs",  "content_index",
 };
 
 inline constexpr std::string_view DbName(Db db) { return kDbNames[static_cast<int>(db)]; }

@@ -227,7 +227,8 @@ util::Status OpenDatabases(MDB_env* env, const std::string& dir, bool read_only,
     // The raw databases of older schemas are read where they exist, never made.
     const bool legacy = db == Db::kRawV1 || db == Db::kRawV2;
     unsigned flags = read_only || legacy ? 0 : MDB_CREATE;
-    if (db == Db::kMsgidIndex || db == Db::kFingerprintIndex) flags |= MDB_DUPSORT;
+    if (db == Db::kMsgidIndex || db == Db::kFingerprintIndex || db == Db::kContentIndex)
+      flags |= MDB_DUPSORT;
     const std::string name(kDbNames[i]);
     rc = mdb_dbi_open(raw, name.c_str(), flags, &dbis.dbi[i]);
     if (rc == MDB_NOTFOUND && (read_only || legacy) && db != Db::kMeta) continue;  // older store

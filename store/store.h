@@ -50,6 +50,8 @@ class ReadTxn {
   virtual std::vector<std::uint64_t> FindByMessageId(std::string_view message_id) = 0;
   // Every stored message with this content fingerprint (MessageRecord::fingerprint).
   virtual std::vector<std::uint64_t> FindByFingerprint(std::string_view fingerprint) = 0;
+  // Every stored message with this content digest (MessageRecord::content_digest).
+  virtual std::vector<std::uint64_t> FindByContent(std::string_view content_digest) = 0;
   virtual std::optional<std::string> GetRaw(std::string_view sha256_hex) = 0;
   virtual std::optional<Checkpoint> GetCheckpoint(std::string_view account,
                                                   std::string_view folder) = 0;

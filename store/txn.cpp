@@ -80,7 +80,9 @@ util::Status TxnImpl::Put(Db db, std::string_view key, std::string_view value, E
   if (exists == Exists::kAppend) {
     flags = MDB_APPEND;
   } else if (exists != Exists::kOverwrite) {
-    flags = db == Db::kMsgidIndex || db == Db::kFingerprintIndex ? MDB_NODUPDATA : MDB_NOOVERWRITE;
+    flags = db == Db::kMsgidIndex || db == Db::kFingerprintIndex || db == Db::kContentIndex
+                ? MDB_NODUPDATA
+                : MDB_NOOVERWRITE;
   }
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   const auto i = static_cast<std::size_t>(db);
@@ -220,6 +222,10 @@ std::vector<std::uint64_t> TxnImpl::FindByMessageId(std::string_view message_id)
 
 std::vector<std::uint64_t> TxnImpl::FindByFingerprint(std::string_view fingerprint) {
   return FindDups(Db::kFingerprintIndex, fingerprint);
+}
+
+std::vector<std::uint64_t> TxnImpl::FindByContent(std::string_view content_digest) {
+  return FindDups(Db::kContentIndex, content_digest);
 }
 
 std::vector<std::uint64_t> TxnImpl::FindDups(Db db, std::string_view label) {
@@ -446,6 +452,13 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec, SourceIndex source) {
         return s;
       }
     }
+    if (!old->content_digest.empty() && old->content_digest != rec.content_digest) {
+      if (util::Status s =
+              Del(Db::kContentIndex, FoldKey(old->content_digest), &id_key, old->content_digest);
+          !s.ok()) {
+        return s;
+      }
+    }
     if (!old->fingerprint.empty() && old->fingerprint != rec.fingerprint) {
       if (util::Status s =
               Del(Db::kFingerprintIndex, FoldKey(old->fingerprint), &id_key, old->fingerprint);
@@ -471,6 +484,13 @@ util::Status TxnImpl::PutMessage(const MessageRecord& rec, SourceIndex source) {
   if (!rec.message_id.empty()) {
     if (util::Status s =
             Put(Db::kMsgidIndex, FoldKey(rec.message_id), id_key, Exists::kKeep, rec.message_id);
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!rec.content_digest.empty()) {
+    if (util::Status s = Put(Db::kContentIndex, FoldKey(rec.content_digest), id_key, Exists::kKeep,
+                             rec.content_digest);
         !s.ok()) {
       return s;
     }

@@ -39,6 +39,7 @@ class TxnImpl final : public WriteTxn {
                                             std::string_view source_key) override;
   std::vector<std::uint64_t> FindByMessageId(std::string_view message_id) override;
   std::vector<std::uint64_t> FindByFingerprint(std::string_view fingerprint) override;
+  std::vector<std::uint64_t> FindByContent(std::string_view content_digest) override;
   std::optional<std::string> GetRaw(std::string_view sha256_hex) override;
   std::optional<Checkpoint> GetCheckpoint(std::string_view account,
                                           std::string_view folder) override;

@@ -1,5 +1,5 @@
-// engine::IngestPipeline on a real LMDB store: order, and that nothing
-// commits behind a failed batch (a checkpoint must never skip mail).
+// engine::RunPipeline on a real LMDB store: order, the byte bound, and that
+// nothing commits behind a failed batch (a checkpoint must never skip mail).
 #include "engine/pipeline.h"
 
 #include <catch2/catch.hpp>
@@ -10,39 +10,74 @@
 
 namespace {
 
-std::string Mail(int n) {
+std::string Mail(int n, std::size_t pad = 0) {
   return "From: c" + std::to_string(n) + "@customer.example\r\nSubject: request " +
          std::to_string(n) + "\r\nMessage-ID: <m" + std::to_string(n) +
-         "@customer.example>\r\n\r\nPlease help with " + std::to_string(n) + ".\r\n";
+         "@customer.example>\r\n\r\nPlease help with " + std::to_string(n) + ".\r\n" +
+         std::string(pad, 'x') + "\r\n";
 }
 
-engine::PipelineBatch Batch(int first, int count, std::uint32_t checkpoint) {
-  engine::PipelineBatch b;
-  for (int n = first; n < first + count; ++n) {
-    b.sources.push_back({"support", "imap:INBOX/1/" + std::to_string(n), "imap", 1700000000});
-    b.raws.push_back(Mail(n));
+// Messages 0..n-1 as an IMAP-like source: the checkpoint is the last number
+// committed; records the largest number of bytes it held out at once.
+class TestSource : public engine::MessageSource {
+ public:
+  TestSource(int n, std::size_t pad = 0) : n_(n), pad_(pad) {}
+  util::Result<engine::SourceBatch> Next(std::size_t max_count, std::uint64_t max_bytes,
+                                         bool at_least_one) override {
+    engine::SourceBatch b;
+    std::uint64_t bytes = 0;
+    while (next_ < n_ && b.messages.size() < max_count) {
+      std::string raw = Mail(next_, pad_);
+      if (bytes + raw.size() > max_bytes && !(b.messages.empty() && at_least_one)) break;
+      bytes += raw.size();
+      engine::SourceMessage m;
+      m.key = "imap:INBOX/1/" + std::to_string(next_);
+      m.name = "message " + std::to_string(next_);
+      m.raw = std::move(raw);
+      b.messages.push_back(std::move(m));
+      b.cursor = static_cast<std::uint64_t>(next_++);
+    }
+    b.end = next_ == n_;
+    largest_batch = std::max(largest_batch, bytes);
+    return b;
   }
-  b.also = [checkpoint](store::WriteTxn& txn) {
-    return txn.PutCheckpoint("support", "INBOX", {1, checkpoint, 1700000000});
-  };
-  return b;
-}
+  util::Status InCommit(store::WriteTxn& txn, const engine::SourceBatch& b) override {
+    return txn.PutCheckpoint("support", "INBOX",
+                             {1, static_cast<std::uint32_t>(b.cursor), 1700000000});
+  }
+  std::uint64_t largest_batch = 0;
 
-TEST_CASE("pipeline: batches commit in submission order with their checkpoints") {
+ private:
+  int n_;
+  std::size_t pad_;
+  int next_ = 0;
+};
+
+struct FixedClock : util::Clock {
+  std::int64_t NowSeconds() const override { return 1700000000; }
+};
+
+}  // namespace
+
+TEST_CASE("pipeline: batches commit in fetch order with their checkpoints") {
   test_support::TempStore ts;
-  const recovery::IngestOptions ingest;
-  const engine::CommitFn commit = engine::SupportCommit(ingest);
-  engine::IngestPipeline p(*ts.st, commit, 2);
-  for (int k = 0; k < 6; ++k) p.Submit(Batch(k * 10, 10, static_cast<std::uint32_t>(k * 10 + 9)));
-  CHECK(p.in_flight() == 6);
-  std::uint64_t expect_ticket = 1;
-  for (int k = 0; k < 6; ++k) {
-    engine::PipelineResult r = p.Next();
-    REQUIRE(r.outcomes.ok());
-    REQUIRE(r.outcomes->size() == 10);
-    for (const auto& o : *r.outcomes) CHECK(o.ticket_id == expect_ticket++);
-  }
-  CHECK(p.in_flight() == 0);
+  TestSource src(60);
+  engine::PipelineOptions po;
+  po.account = "support";
+  po.batch_count = 10;
+  po.workers = 3;
+  std::vector<std::uint64_t> tickets;
+  auto run = engine::RunPipeline(
+      *ts.st, src, recovery::FilingOptions{}, po, FixedClock{},
+      [&](const engine::SourceMessage&, const recovery::Prepared& p, const recovery::Outcome& o) {
+        CHECK(p.raw.empty());  // released once committed
+        tickets.push_back(o.ticket_id);
+      });
+  REQUIRE(run.ok());
+  CHECK(run->inputs == 60);
+  CHECK(run->new_tickets == 60);
+  REQUIRE(tickets.size() == 60);
+  for (std::size_t i = 0; i < tickets.size(); ++i) CHECK(tickets[i] == i + 1);
   REQUIRE(ts.st
               ->Read([&](store::ReadTxn& txn) {
                 CHECK(txn.GetCheckpoint("support", "INBOX")->last_uid == 59);
@@ -52,28 +87,42 @@ TEST_CASE("pipeline: batches commit in submission order with their checkpoints")
               .ok());
 }
 
+TEST_CASE("pipeline: the bytes in flight stay under the bound; a bigger message passes alone") {
+  test_support::TempStore ts;
+  TestSource src(40, 100 << 10);  // 40 messages of ~100 KB
+  engine::PipelineOptions po;
+  po.account = "support";
+  po.max_bytes_in_flight = 350 << 10;
+  po.batch_bytes = 1 << 20;
+  auto run = engine::RunPipeline(*ts.st, src, recovery::FilingOptions{}, po, FixedClock{});
+  REQUIRE(run.ok());
+  CHECK(run->new_tickets == 40);
+  CHECK(src.largest_batch <= (350u << 10));
+
+  TestSource big(3, 2 << 20);  // each larger than the bound
+  auto run2 = engine::RunPipeline(*ts.st, big, recovery::FilingOptions{}, po, FixedClock{});
+  REQUIRE(run2.ok());
+  CHECK(run2->inputs == 3);
+}
+
 TEST_CASE("pipeline: nothing commits behind a batch that failed") {
   test_support::TempStore ts;
-  const recovery::IngestOptions ingest;
+  TestSource src(30);
+  engine::PipelineOptions po;
+  po.account = "support";
+  po.batch_count = 10;
+  const recovery::FilingOptions filing;
   // The store refuses one message of the second batch (think: disk full).
-  const engine::CommitFn commit =
-      [&](store::WriteTxn& txn, const recovery::Prepared& p) -> util::Result<recovery::Outcome> {
+  po.file = [&](store::WriteTxn& txn,
+                const recovery::Prepared& p) -> util::Result<recovery::Outcome> {
     if (p.source.source_key == "imap:INBOX/1/15") {
       return util::Error(util::Code::kIOError, "disk full");
     }
-    return recovery::Commit(txn, p, ingest);
+    return recovery::File(txn, p, filing);
   };
-  engine::IngestPipeline p(*ts.st, commit, 2);
-  p.Submit(Batch(0, 10, 9));
-  p.Submit(Batch(10, 10, 19));
-  p.Submit(Batch(20, 10, 29));
-  CHECK(p.Next().outcomes.ok());
-  auto second = p.Next();
-  REQUIRE_FALSE(second.outcomes.ok());
-  CHECK(second.outcomes.status().code() == util::Code::kIOError);
-  auto third = p.Next();
-  REQUIRE_FALSE(third.outcomes.ok());
-  CHECK_THAT(third.outcomes.status().message(), Catch::Contains("earlier batch failed"));
+  auto run = engine::RunPipeline(*ts.st, src, filing, po, FixedClock{});
+  REQUIRE_FALSE(run.ok());
+  CHECK(run.status().code() == util::Code::kIOError);
   REQUIRE(ts.st
               ->Read([&](store::ReadTxn& txn) {
                 // Only the first batch: the third's checkpoint (29) would have
@@ -84,5 +133,3 @@ TEST_CASE("pipeline: nothing commits behind a batch that failed") {
               })
               .ok());
 }
-
-}  // namespace

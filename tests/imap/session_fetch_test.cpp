@@ -169,3 +169,34 @@ TEST_CASE("Non-ASCII folder names travel as modified UTF-7", "[imap][fetch][dove
 }
 
 }  // namespace
+
+TEST_CASE("FetchIdentity returns the identifying headers and size, not the body",
+          "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("identity");
+  imap::Session s = imap_test::ConnectAs(d, user);
+  const std::string with_id =
+      "From: Ann <ann@customer.example>\r\nTo: support@example.com\r\nSubject: s\r\n"
+      "Date: Mon, 02 Nov 2026 10:00:00 +0000\r\nMessage-ID: <ident-1@customer.example>\r\n"
+      "Received: from mx by mx\r\n\r\n" +
+      std::string(5000, 'b') + "\r\n";
+  const std::string without_id = "From: scanner@customer.example\r\nSubject: scan\r\n\r\nbody\r\n";
+  auto u1 = s.Append("INBOX", with_id);
+  auto u2 = s.Append("INBOX", without_id);
+  REQUIRE(u1.ok());
+  REQUIRE(u2.ok());
+  REQUIRE(s.Examine("INBOX").ok());
+  const std::vector<uint32_t> uids{*u1, *u2, *u2 + 50};  // the last one does not exist
+  auto got = s.FetchIdentity(uids);
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 2);
+  const auto& a = (*got)[0];
+  CHECK(a.uid == *u1);
+  CHECK(a.size == with_id.size());
+  CHECK_THAT(a.raw, Catch::Contains("Message-ID: <ident-1@customer.example>"));
+  CHECK_THAT(a.raw, Catch::Contains("From: Ann"));
+  CHECK_THAT(a.raw, Catch::Contains("Date: Mon, 02 Nov 2026"));
+  CHECK_THAT(a.raw, !Catch::Contains("Received") && !Catch::Contains("bbbb"));
+  CHECK((*got)[1].uid == *u2);
+  CHECK_THAT((*got)[1].raw, !Catch::Contains("Message-ID"));
+}

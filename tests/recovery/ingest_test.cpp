@@ -1,5 +1,6 @@
-// The threading and dedupe rules of recovery::Commit, on a real LMDB store.
+// The threading and dedupe rules of recovery::File for support mail, on a real LMDB store.
 #include "recovery/ingest.h"
+#include "recovery/intake.h"
 
 #include "tests/support/temp_store.h"
 
@@ -8,6 +9,8 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <optional>
+
+#include <nlohmann/json.hpp>
 
 #include "util/sha256.h"
 
@@ -21,7 +24,9 @@ struct TempStore : test_support::TempStore {
     auto p = recovery::Prepare(src, raw);
     recovery::Outcome out;
     util::Status s = st->Write([&](store::WriteTxn& txn) -> util::Status {
-      auto r = recovery::Commit(txn, p, opts);
+      recovery::FilingOptions f;
+      f.ingest = opts;
+      auto r = recovery::File(txn, p, f);
       if (!r.ok()) return r.status();
       out = *r;
       return {};
@@ -187,10 +192,16 @@ TEST_CASE("the same message is never stored twice") {
   CHECK(again.kind == Kind::kDuplicate);
   CHECK(again.message_id == first.message_id);
 
-  // Same Message-ID, different bytes (e.g. re-fetched with other headers), same account.
-  auto same_id =
-      ts.Ingest(Mail("a@c.example", "Hello again", "dup@c.example"), "support", "imap:INBOX/7/1");
+  // Same Message-ID, other bytes: only trace headers a copy gathers in
+  // transit (another folder, a re-delivery), same account.
+  auto same_id = ts.Ingest(
+      "Received: from mx2.example by mx.acme.example; Mon, 02 Nov 2026 10:00:05 +0000\n"
+      "Delivered-To: support@acme.example\nX-Spam-Score: 0.1\n" +
+          raw,
+      "support", "imap:Archive/7/1");
   CHECK(same_id.kind == Kind::kDuplicate);
+  CHECK(same_id.duplicate == recovery::DuplicateRule::kSameMessageIdAndContent);
+  CHECK(same_id.message_id == first.message_id);
 
   // The same Message-ID in another account is that account's own copy.
   auto other_account = ts.Ingest(raw, "sales");
@@ -230,7 +241,8 @@ TEST_CASE("a content key is indexed only for mail the Message-ID cannot find aga
   auto p = recovery::Prepare({"support", "", "intake", 1}, other);
   REQUIRE(ts.st
               ->Write([&](store::WriteTxn& txn) -> util::Status {
-                auto r = recovery::Commit(txn, p, ts.opts, recovery::ContentKeys::kIndexAll);
+                auto r = recovery::detail::FileSupport(txn, p, ts.opts,
+                                                       recovery::detail::ContentKeys::kIndexAll);
                 return r.ok() ? util::Status{} : r.status();
               })
               .ok());
@@ -269,7 +281,7 @@ TEST_CASE("an aborted transaction leaves no message and no ticket") {
   TempStore ts;
   auto p = recovery::Prepare({"support", "", "replay", 1}, Mail("a@c.example", "x", "x@c.example"));
   util::Status s = ts.st->Write([&](store::WriteTxn& txn) -> util::Status {
-    auto r = recovery::Commit(txn, p, ts.opts);
+    auto r = recovery::detail::FileSupport(txn, p, ts.opts);
     REQUIRE(r.ok());
     REQUIRE(r->kind == Kind::kNewTicket);
     return util::Error(util::Code::kInternal, "simulated crash before commit");
@@ -294,4 +306,116 @@ TEST_CASE("mail without a Message-ID seen again under another source is a duplic
   std::string later = raw;
   later.replace(later.find("10:00:00"), 8, "11:00:00");
   CHECK(ts.Ingest(later, "support", "imap:INBOX/2/2").kind == Kind::kNewTicket);
+}
+
+namespace {
+
+// A scanner's or web form's mail: no Message-ID, one attachment.
+std::string ScannerMail(const std::string& attachment_b64, const std::string& date) {
+  std::string m = "From: scanner@c.example\nTo: support@acme.example\nSubject: Scanned document\n";
+  if (!date.empty()) m += "Date: " + date + "\n";
+  return m +
+         "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+         "--b\nContent-Type: text/plain\n\nPlease find the scan attached.\n"
+         "--b\nContent-Type: application/pdf; name=\"scan.pdf\"\n"
+         "Content-Disposition: attachment; filename=\"scan.pdf\"\n"
+         "Content-Transfer-Encoding: base64\n\n" +
+         attachment_b64 + "\n--b--\n";
+}
+
+std::vector<store::Event> EventsOf(TempStore& ts, const std::string& type) {
+  std::vector<store::Event> out;
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                t.ForEachEvent(0, [&](const store::Event& e) {
+                  if (e.type == type) out.push_back(e);
+                  return true;
+                });
+                return t.error();
+              })
+              .ok());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("mail without a Message-ID that differs only in an attachment is kept") {
+  TempStore ts;
+  const std::string date = "Mon, 02 Nov 2026 10:00:00 +0000";
+  auto part1 = ts.Ingest(ScannerMail("JVBERi0xLjQKcGFydCAx", date), "support", "imap:INBOX/1/1");
+  auto part2 = ts.Ingest(ScannerMail("JVBERi0xLjQKcGFydCAy", date), "support", "imap:INBOX/1/2");
+  CHECK(part1.kind == Kind::kNewTicket);
+  CHECK(part2.kind == Kind::kNewTicket);
+  CHECK(ts.Messages() == 2);
+  // The first part seen again elsewhere is the same mail.
+  auto again = ts.Ingest(ScannerMail("JVBERi0xLjQKcGFydCAx", date), "support", "imap:Scans/9/4");
+  CHECK(again.kind == Kind::kDuplicate);
+  CHECK(again.message_id == part1.message_id);
+  CHECK(ts.Messages() == 2);
+}
+
+TEST_CASE("mail without Message-ID and Date is found again under a new source key") {
+  TempStore ts;
+  const std::string raw = ScannerMail("JVBERi0xLjQK", "");
+  auto first = ts.Ingest(raw, "support", "imap:INBOX/1/7");
+  REQUIRE(first.kind == Kind::kNewTicket);
+  auto again = ts.Ingest(raw, "support", "imap:INBOX/2/1");  // the folder was renumbered
+  CHECK(again.kind == Kind::kDuplicate);
+  CHECK(again.duplicate == recovery::DuplicateRule::kSameContent);
+  CHECK(again.message_id == first.message_id);
+  CHECK(ts.Tickets() == 1);
+
+  // Unparseable mail is its raw bytes: found again by their digest.
+  const std::string garbage("\x00\x01\xff binary", 10);
+  auto bad = ts.Ingest(garbage, "support", "imap:INBOX/1/8");
+  REQUIRE(bad.kind == Kind::kUnprocessable);
+  auto bad_again = ts.Ingest(garbage, "support", "imap:INBOX/2/2");
+  CHECK(bad_again.kind == Kind::kDuplicate);
+  CHECK(bad_again.message_id == bad.message_id);
+  CHECK(ts.Messages() == 2);
+}
+
+TEST_CASE("other mail reusing a Message-ID is kept, threaded with the first and flagged") {
+  TempStore ts;
+  auto first = ts.Ingest(Mail("form@c.example", "Contact form", "form@c.example", "",
+                              "Name: Ann\nMessage: my printer is on fire\n"),
+                         "support", "imap:INBOX/1/1");
+  REQUIRE(first.kind == Kind::kNewTicket);
+  auto second = ts.Ingest(Mail("form@c.example", "Contact form", "form@c.example", "",
+                               "Name: Bob\nMessage: please close my account\n"),
+                          "support", "imap:INBOX/1/2");
+  CHECK(second.kind == Kind::kThreaded);
+  CHECK(second.ticket_id == first.ticket_id);
+  CHECK(second.reuses_message_id_of == first.message_id);
+  CHECK(second.message_id != first.message_id);
+  CHECK(ts.Messages() == 2);
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                auto rec = t.GetMessageHead(second.message_id);
+                REQUIRE(rec);
+                CHECK(rec->message_id_reused);
+                CHECK_FALSE(t.GetMessageHead(first.message_id)->message_id_reused);
+                return t.error();
+              })
+              .ok());
+  auto updated = EventsOf(ts, "ticket.updated");
+  REQUIRE(updated.size() == 1);
+  CHECK_THAT(updated[0].data_json,
+             Catch::Contains("\"reuses_message_id_of\":" + std::to_string(first.message_id)));
+}
+
+TEST_CASE("every duplicate names the input and the stored message in the event stream") {
+  TempStore ts;
+  const std::string raw = Mail("a@c.example", "Hello", "named@c.example");
+  auto first = ts.Ingest(raw, "support", "imap:INBOX/1/1");
+  auto again = ts.Ingest(raw, "support", "imap:INBOX/2/5");
+  REQUIRE(again.kind == Kind::kDuplicate);
+  CHECK_THAT(again.detail, Catch::Contains("message " + std::to_string(first.message_id)));
+  auto dups = EventsOf(ts, "message.duplicate");
+  REQUIRE(dups.size() == 1);
+  auto data = nlohmann::json::parse(dups[0].data_json);
+  CHECK(data["input"] == "imap:INBOX/2/5");
+  CHECK(data["matched"] == first.message_id);
+  CHECK(data["account"] == "support");
+  CHECK(data["rule"] == "same Message-ID and content");
 }

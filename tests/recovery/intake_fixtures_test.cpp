@@ -21,7 +21,7 @@ std::string Slurp(const fs::path& p) {
 }
 
 struct Run {
-  std::map<std::string, recovery::IntakeOutcome> by_file;
+  std::map<std::string, recovery::Outcome> by_file;
   std::uint64_t tickets = 0, messages = 0, log = 0;
 };
 
@@ -39,9 +39,12 @@ Run IntakeAll(store::Store& st, const nlohmann::json& cases) {
     auto outer = mime::Parse(raw);
     REQUIRE(outer.ok());
     std::int64_t received = outer->date.value_or(1795000000) + 3600;
-    auto p = recovery::Prepare({"intake", "", "intake", received}, raw);
+    recovery::Source src{"intake", "", "intake", received};
+    src.intake = true;
+    src.input = file;
+    auto p = recovery::Prepare(src, raw);
     REQUIRE(st.Write([&](store::WriteTxn& t) -> util::Status {
-                auto o = recovery::CommitIntake(t, p, opts, file);
+                auto o = recovery::File(t, p, opts);
                 if (!o.ok()) return o.status();
                 r.by_file[file] = *o;
                 return util::Status{};
@@ -73,22 +76,22 @@ TEST_CASE("the intake fixtures: decisions, requesters, and a second pass changes
   for (const auto& c : cases) {
     const std::string file = c["file"];
     INFO(file);
-    const recovery::IntakeOutcome& out = first.by_file[file];
-    INFO(out.reason);
-    ++decisions[out.decision];
+    const recovery::Outcome& o = first.by_file[file];
+    const std::string decision = recovery::IntakeDecisionName(o);
+    INFO(o.detail);
+    ++decisions[decision];
     if (!c["is_forward"].get<bool>()) {
-      CHECK((out.decision == "not-forward" || out.decision == "unprocessable"));
+      CHECK((decision == "not-forward" || decision == "unprocessable"));
     } else if (file == "stranger_forward.eml") {
-      CHECK(out.decision == "unauthorized");
+      CHECK(decision == "unauthorized");
     } else if (file == "age_15_days.eml") {
-      CHECK(out.decision == "rejected");
-      CHECK_THAT(out.reason, Catch::Contains("15 days old"));
+      CHECK(decision == "rejected");
+      CHECK_THAT(o.detail, Catch::Contains("15 days old"));
     } else {
-      CHECK((out.decision == "accepted" || out.decision == "appended" ||
-             out.decision == "duplicate"));
-      if (out.decision == "accepted") {
+      CHECK((decision == "accepted" || decision == "appended" || decision == "duplicate"));
+      if (decision == "accepted") {
         REQUIRE(st->Read([&](store::ReadTxn& t) {
-                    auto ticket = t.GetTicket(out.ticket_id);
+                    auto ticket = t.GetTicket(o.ticket_id);
                     REQUIRE(ticket);
                     CHECK(ticket->channel == "recovered_forward");
                     CHECK(ticket->requester_address ==

@@ -58,19 +58,38 @@ std::string Forward(const Original& o, const std::string& forwarder = "agent@acm
          "\r\nTo: <support@acme.example>\r\n\r\n" + o.body + "\r\n";
 }
 
+// An intake outcome as the intake log words it.
+struct Decided {
+  Decided() = default;
+  explicit Decided(const recovery::Outcome& o)
+      : decision(recovery::IntakeDecisionName(o)),
+        reason(o.detail),
+        ticket_id(o.ticket_id),
+        message_id(o.message_id),
+        undated(o.undated) {}
+  std::string decision;
+  std::string reason;
+  std::uint64_t ticket_id = 0;
+  std::uint64_t message_id = 0;
+  bool undated = false;
+};
+
 struct TempStore : test_support::TempStore {
   TempStore() : test_support::TempStore("deskmail-intake") {
     opts.allowed_forwarders = {"@acme.example", "lead@partner.example"};
     opts.auth.trusted_authserv_ids = {"mx.acme.example"};
     opts.account_addresses = {{"support@acme.example", "support"}};
   }
-  recovery::IntakeOutcome Intake(const std::string& raw, std::int64_t now = kNow) {
-    auto p = recovery::Prepare({"intake", "", "intake", now}, raw);
-    recovery::IntakeOutcome out;
+  Decided Intake(const std::string& raw, std::int64_t now = kNow) {
+    recovery::Source src{"intake", "", "intake", now};
+    src.intake = true;
+    src.input = "test.eml";
+    auto p = recovery::Prepare(src, raw);
+    Decided out;
     REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status {
-                auto r = recovery::CommitIntake(t, p, opts, "test.eml");
+                auto r = recovery::File(t, p, opts);
                 if (!r.ok()) return r.status();
-                out = *r;
+                out = Decided(*r);
                 return util::Status{};
               }).ok());
     return out;
@@ -79,7 +98,7 @@ struct TempStore : test_support::TempStore {
     auto p = recovery::Prepare({"support", "", "imap", kNow - 5 * kDay}, raw);
     recovery::Outcome out;
     REQUIRE(st->Write([&](store::WriteTxn& t) -> util::Status {
-                auto r = recovery::Commit(t, p, opts.ingest);
+                auto r = recovery::File(t, p, opts);
                 if (!r.ok()) return r.status();
                 out = *r;
                 return util::Status{};

@@ -1,5 +1,6 @@
 // Outage windows on a real LMDB store: open, close, tagging of backfilled mail.
 #include "recovery/outage.h"
+#include "recovery/intake.h"
 
 #include <stdlib.h>
 
@@ -78,12 +79,12 @@ TEST_CASE("mail dated inside the window is tagged and counted once, other mail i
     auto c = recovery::CloseOutage(t, "a", kT0 + 10 * kDay);
     return c.ok() ? util::Status{} : c.status();
   });
-  recovery::IngestOptions opts;
+  recovery::FilingOptions opts;
   auto ingest = [&](const std::string& account, const std::string& raw) {
     recovery::Outcome out;
     ts.W([&](store::WriteTxn& t) -> util::Status {
       auto r =
-          recovery::Commit(t, recovery::Prepare({account, "", "imap", kT0 + 10 * kDay}, raw), opts);
+          recovery::File(t, recovery::Prepare({account, "", "imap", kT0 + 10 * kDay}, raw), opts);
       REQUIRE(r.ok());
       out = *r;
       return util::Status{};
