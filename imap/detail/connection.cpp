@@ -41,6 +41,22 @@ int RemainingMs(Clock::time_point deadline) {
   return left.count() <= 0 ? 0 : static_cast<int>(std::min<long long>(left.count(), INT32_MAX));
 }
 
+// Whether a failed handshake was the link going away (EOF, reset, an error
+// of the socket) rather than a peer that speaks no TLS or one we refuse.
+// OpenSSL 3 reports an EOF mid-handshake as SSL_ERROR_SSL with reason
+// SSL_R_UNEXPECTED_EOF_WHILE_READING; OpenSSL 1.1 and resets give
+// SSL_ERROR_SYSCALL. `first_error` is ERR_peek_error() after the failure.
+bool HandshakeCut(int ssl_error, unsigned long first_error) {
+  if (ssl_error == SSL_ERROR_SYSCALL || ssl_error == SSL_ERROR_ZERO_RETURN) return true;
+  if (ssl_error != SSL_ERROR_SSL) return false;
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+  if (ERR_GET_LIB(first_error) == ERR_LIB_SSL &&
+      ERR_GET_REASON(first_error) == SSL_R_UNEXPECTED_EOF_WHILE_READING)
+    return true;
+#endif
+  return ERR_GET_LIB(first_error) == ERR_LIB_SYS;  // a socket error wrapped by OpenSSL
+}
+
 bool IsIpLiteral(const std::string& host) {
   unsigned char buf[sizeof(in6_addr)];
   return inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
@@ -241,7 +257,9 @@ std::optional<Error> Connection::StartTls() {
       }
       continue;
     }
+    const int sys_errno = errno;
     long verify = SSL_get_verify_result(ssl_.get());
+    const bool cut = HandshakeCut(err, ERR_peek_error());
     std::string detail = OpenSslErrors();
     ssl_.reset();
     if (opts_.verify && verify != X509_V_OK) {
@@ -251,13 +269,15 @@ std::optional<Error> Connection::StartTls() {
                        X509_verify_cert_error_string(verify),
                    {}};
     }
-    if (err == SSL_ERROR_SSL) {
-      return Error{ErrorClass::kTls,
-                   Scope::kAccount,
-                   "TLS handshake with " + name + " failed: " + detail,
-                   {}};
+    if (cut) {
+      std::string why =
+          detail.empty() ? std::string(sys_errno != 0 ? std::strerror(sys_errno) : "unexpected EOF")
+                         : detail;
+      return TransientError("connection dropped during TLS handshake with " + name + " (" + why +
+                            ")");
     }
-    return TransientError("connection dropped during TLS handshake with " + name);
+    return Error{
+        ErrorClass::kTls, Scope::kAccount, "TLS handshake with " + name + " failed: " + detail, {}};
   }
 }
 

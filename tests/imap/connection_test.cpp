@@ -1,0 +1,150 @@
+// The connection layer against loopback servers that misbehave on purpose:
+// a TLS handshake cut by the network is transient (retry), a peer that does
+// not speak TLS or fails verification is final; a stop request interrupts a
+// blocked connect, handshake or read at once.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "imap/session.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+// A loopback listener whose single accepted connection is handed to
+// `serve` on a thread. The listener closes with the object.
+class LoopbackServer {
+ public:
+  explicit LoopbackServer(std::function<void(int)> serve) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(listen(fd_, 4) == 0);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this, serve = std::move(serve)] {
+      int c = accept(fd_, nullptr, nullptr);
+      if (c < 0) return;
+      serve(c);
+      close(c);
+    });
+  }
+  ~LoopbackServer() {
+    shutdown(fd_, SHUT_RDWR);
+    thread_.join();
+    close(fd_);
+  }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_;
+  uint16_t port_ = 0;
+  std::thread thread_;
+};
+
+// Reads what the client sends until it stops sending for `quiet`, so the
+// server answers after the whole ClientHello arrived.
+void ReadAvailable(int c, std::chrono::milliseconds quiet = 200ms) {
+  timeval tv{0, static_cast<suseconds_t>(quiet.count() * 1000)};
+  setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char buf[4096];
+  while (read(c, buf, sizeof buf) > 0) {
+  }
+}
+
+imap::Config Implicit(uint16_t port) {
+  imap::Config cfg;
+  cfg.host = "127.0.0.1";
+  cfg.port = port;
+  cfg.tls = imap::TlsMode::kImplicit;
+  cfg.connect_timeout = 10s;
+  cfg.io_timeout = 10s;
+  return cfg;
+}
+
+TEST_CASE("A TLS handshake cut by the peer is transient", "[imap][connection]") {
+  // Accepts, reads the ClientHello, then hangs up: a network cut or a
+  // load balancer dropping the link mid-handshake.
+  LoopbackServer server([](int c) { ReadAvailable(c); });
+  imap::Error err;
+  auto s = imap::Session::Connect(Implicit(server.port()), &err);
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTransient);
+  CHECK(err.retryable());
+  CHECK(s.status().code() == util::Code::kTransient);
+}
+
+TEST_CASE("A TLS handshake reset by the peer is transient", "[imap][connection]") {
+  LoopbackServer server([](int c) {
+    ReadAvailable(c);
+    linger l{1, 0};  // RST instead of FIN
+    setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  });
+  imap::Error err;
+  auto s = imap::Session::Connect(Implicit(server.port()), &err);
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTransient);
+}
+
+TEST_CASE("A TLS handshake cut after part of the ServerHello is transient", "[imap][connection]") {
+  // A TLS 1.2 handshake record header promising 80 bytes, then 10 of them.
+  LoopbackServer server([](int c) {
+    ReadAvailable(c);
+    const unsigned char partial[] = {0x16, 0x03, 0x03, 0x00, 0x50, 0x02, 0x00, 0x00,
+                                     0x4c, 0x03, 0x03, 1,    2,    3,    4};
+    [[maybe_unused]] ssize_t n = write(c, partial, sizeof partial);
+  });
+  imap::Error err;
+  auto s = imap::Session::Connect(Implicit(server.port()), &err);
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTransient);
+}
+
+TEST_CASE("A peer that answers the ClientHello with garbage is a final TLS error",
+          "[imap][connection]") {
+  // Plain IMAP on the TLS port: a configuration error, not a hiccup.
+  LoopbackServer server([](int c) {
+    ReadAvailable(c);
+    const std::string greeting = "* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n";
+    [[maybe_unused]] ssize_t n = write(c, greeting.data(), greeting.size());
+    ReadAvailable(c);
+  });
+  imap::Error err;
+  auto s = imap::Session::Connect(Implicit(server.port()), &err);
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTls);
+  CHECK_FALSE(err.retryable());
+}
+
+TEST_CASE("A peer that sends random bytes in the handshake is a final TLS error",
+          "[imap][connection]") {
+  LoopbackServer server([](int c) {
+    ReadAvailable(c);
+    std::string junk(512, '\0');
+    for (size_t i = 0; i < junk.size(); ++i) junk[i] = static_cast<char>((i * 131 + 7) & 0xff);
+    [[maybe_unused]] ssize_t n = write(c, junk.data(), junk.size());
+    ReadAvailable(c);
+  });
+  imap::Error err;
+  auto s = imap::Session::Connect(Implicit(server.port()), &err);
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTls);
+}
+
+}  // namespace
