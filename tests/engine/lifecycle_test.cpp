@@ -253,3 +253,42 @@ TEST_CASE(
   REQUIRE(v.outages.size() == 1);
   CHECK_THAT(v.outages[0].cause, Catch::StartsWith("invalid_client"));
 }
+
+TEST_CASE(
+    "past a fixed reauth deadline the provider is asked first: a grant still honoured keeps mail "
+    "flowing with a warning",
+    "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  test_support::IdpServer idp;
+  idp.SetAccessTokenMinter(
+      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  const std::string ua = imap_test::UniqueUser("deadline-a");
+  sb.WriteConfig({Account(
+      "A", ua, "", false, "INBOX",
+      "client_id = \"" + idp.client_id() + "\"\nprovider = \"custom\"\n" + "token_endpoint = \"" +
+          idp.token_url() + "\"\n" + "device_code_endpoint = \"" + idp.device_code_url() + "\"\n" +
+          "oauth_ca_file = \"" + idp.ca_file() + "\"\n" + "refresh_token_lifetime_days = 30\n")});
+  test_support::DeviceFlowScript script;
+  script.user = ua;
+  script.interval = 1;
+  idp.ScriptDeviceFlow(script);
+  REQUIRE(sb.Run("reauth A", Now(kT0)).code == 0);
+  AppendMessages(d, ua, 0, 2, 1000, "INBOX", MailDate(kT0 + 31 * kDay), "late");
+
+  idp.ClearRequests();
+  auto run = sb.Run("run --once", Now(kT0 + 31 * kDay));
+  INFO(run.err);
+  CHECK(run.code == 0);
+  CHECK(idp.requests_to("/token").size() == 1);  // asked before any fetch
+  CHECK_THAT(run.err, Catch::Contains("still grants tokens after the reauth deadline"));
+  CHECK(Look(sb.dir() + "/data").outages.empty());
+  CHECK(Look(sb.dir() + "/data").tickets["A"].size() == 2);
+
+  // The same day, once the provider refuses, the outage opens with its words.
+  idp.RevokeUser(ua, 700082);
+  run = sb.Run("run --once", Now(kT0 + 31 * kDay + 600));
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("AADSTS700082"));
+  REQUIRE(Look(sb.dir() + "/data").outages.size() == 1);
+}

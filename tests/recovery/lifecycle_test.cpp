@@ -197,7 +197,7 @@ TEST_CASE("a lapsed access token (Exchange BYE) refreshes and reconnects at once
           });
 }
 
-TEST_CASE("invalid_grant opens an outage from the last sync; fetching stops") {
+TEST_CASE("invalid_grant opens an outage from the last sync and fetching stops") {
   recovery::Lifecycle m(Policy());
   const std::int64_t last = kT0 + 30 * kDay;
   const std::int64_t t = kT0 + 31 * kDay;
@@ -224,7 +224,7 @@ TEST_CASE("an account that never synced starts its outage at detection") {
   CHECK(s.actions[0].cause == "expired: invalid_grant");
 }
 
-TEST_CASE("IMAP refusing a freshly refreshed token opens an outage; a password refusal does not") {
+TEST_CASE("IMAP refusing a freshly refreshed token opens an outage, a password refusal does not") {
   SECTION("fresh OAuth token") {
     recovery::Lifecycle m(Policy());
     const std::int64_t t = kT0 + kDay;
