@@ -259,7 +259,12 @@ void PartWalker::DecodedBytes(GMimePart* part, const std::string& content_type,
 // application/octet-stream.
 std::string PartWalker::EffectiveType(GMimeObject* obj) {
   const char* raw = RawHeader(obj, "Content-Type");
-  if (raw == nullptr || IsValidContentType(raw)) return MimeType(obj);
+  std::string type = MimeType(obj);
+  if (raw == nullptr || IsValidContentType(raw)) return type;
+  // Damage after a type GMime could read ("image/png\"") keeps that type:
+  // the sender did say what the part is.
+  if (IsValidContentType(type) && Lower(std::string(TrimView(raw)).c_str()).rfind(type, 0) == 0)
+    return type;
   std::string shown = ToUtf8(TrimView(raw), "utf-8");
   if (shown.size() > 60) shown.resize(60);
   Note("invalid Content-Type \"" + shown + "\": read as text/plain (RFC 2045 5.2)");

@@ -123,6 +123,13 @@ TEST_CASE("An invalid Content-Type is text/plain (RFC 2045 section 5.2)", "[pars
     REQUIRE(inner.attachments.size() == 1);
     CHECK(inner.attachments[0].content_type == "application/pdf");
   }
+  // A readable type with damage after it stays that type.
+  const mime::Message png =
+      MustParse(Mixed({"Content-Type: text/plain\n\nbody\n",
+                       "Content-Type: image/png\"; name=\"a.png\"\n\npng\n"}));
+  CHECK(png.body_text == "body");
+  REQUIRE(png.attachments.size() == 1);
+  CHECK(png.attachments[0].content_type == "image/png");
   // Valid but unusual forms stay what they say.
   const mime::Message ok =
       MustParse(kHead + "Content-Type: Application/X-Thing (a comment)\n\nab\n");
