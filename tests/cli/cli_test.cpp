@@ -214,9 +214,9 @@ TEST_CASE("intake reads a forward on stdin like an MTA pipe, and --log shows the
   const std::string fixture = std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml";
   REQUIRE(fs::exists(fixture));
   // Received two days after it was forwarded; Postfix passes ${sender}.
-  Run r = sb.Deskmail("--config " + Quote(cfg) +
-                          " intake --sender agent.smith@acme.example <" + Quote(fixture),
-                      "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
+  Run r = sb.Deskmail(
+      "--config " + Quote(cfg) + " intake --sender agent.smith@acme.example <" + Quote(fixture),
+      "DESKMAIL_NOW=2026-11-06T12:00:00Z ");
   INFO(r.err);
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::StartsWith("stdin: accepted -> ticket #1"));

@@ -214,3 +214,32 @@ TEST_CASE("a key of the wrong TOML type is reported as such, not as a bad value"
   CHECK_THAT(cfg.status().message(),
              Catch::Contains("account[0].role (line 3): expected a string"));
 }
+
+TEST_CASE("the intake's authentication keys: defaults, values, and require = none warned") {
+  auto def = config::ParseConfig("[intake]\nallowed_forwarders = [\"@acme.example\"]\n", "d.toml");
+  REQUIRE(def.ok());
+  CHECK(def->intake_require == "dmarc");
+  CHECK(def->trusted_authserv_ids.empty());
+  CHECK(def->intake_max_message_bytes == 64 << 20);
+  CHECK(def->warnings.empty());
+  auto cfg = config::ParseConfig(
+      "alert_command_env = [\"PAGER_URL\"]\n"
+      "[intake]\ntrusted_authserv_ids = [\"mx.google.com\"]\nrequire = \"dkim\"\n"
+      "max_message_mib = 8\n"
+      "[[account]]\nname = \"a\"\naccess_token_command = \"x\"\n"
+      "access_token_command_env = [\"VAULT_ADDR\"]\n",
+      "d.toml");
+  REQUIRE(cfg.ok());
+  CHECK(cfg->trusted_authserv_ids == std::vector<std::string>{"mx.google.com"});
+  CHECK(cfg->intake_require == "dkim");
+  CHECK(cfg->intake_max_message_bytes == 8 << 20);
+  CHECK(cfg->alert_command_env == std::vector<std::string>{"PAGER_URL"});
+  CHECK(cfg->accounts[0].access_token_command_env == std::vector<std::string>{"VAULT_ADDR"});
+  auto none = config::ParseConfig("[intake]\nrequire = \"none\"\n", "d.toml");
+  REQUIRE(none.ok());
+  REQUIRE(none->warnings.size() == 1);
+  CHECK_THAT(none->warnings[0], Catch::Contains("From: header alone"));
+  auto bad = config::ParseConfig("[intake]\nrequire = \"spf\"\n", "d.toml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("intake.require = \"spf\""));
+}

@@ -292,3 +292,45 @@ TEST_CASE(
   CHECK_THAT(run.err, Catch::Contains("AADSTS700082"));
   REQUIRE(Look(sb.dir() + "/data").outages.size() == 1);
 }
+
+// Issue 15: a lost master.key is an error naming the accounts, never a new key.
+TEST_CASE("run with sealed tokens and no master key refuses those accounts by name", "[dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  RunSandbox sb(d);
+  test_support::IdpServer idp;
+  idp.SetAccessTokenMinter(
+      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  const std::string ua = imap_test::UniqueUser("nokey-a");
+  const std::string ub = imap_test::UniqueUser("nokey-b");
+  sb.WriteConfig(
+      {Account("A", ua, "", false, "INBOX",
+               "client_id = \"" + idp.client_id() + "\"\nprovider = \"custom\"\n" +
+                   "token_endpoint = \"" + idp.token_url() + "\"\n" + "device_code_endpoint = \"" +
+                   idp.device_code_url() + "\"\n" + "oauth_ca_file = \"" + idp.ca_file() + "\"\n"),
+       Account("B", ub, sb.TokenFile(ub, 3600))});
+  test_support::DeviceFlowScript script;
+  script.user = ua;
+  script.interval = 1;
+  idp.ScriptDeviceFlow(script);
+  REQUIRE(sb.Run("reauth A", Now(kT0)).code == 0);
+  AppendMessages(d, ua, 0, 1, 1000, "INBOX", MailDate(kT0), "k");
+  AppendMessages(d, ub, 0, 1, 1000, "INBOX", MailDate(kT0), "k");
+  const std::string key = sb.dir() + "/data/master.key";
+  REQUIRE(fs::exists(key));
+  fs::remove(key);
+
+  auto run = sb.Run("run --once", Now(kT0 + 60));
+  INFO(run.err);
+  CHECK(run.code == 1);
+  CHECK_THAT(run.err, Catch::Contains("no master key"));
+  CHECK_THAT(run.err, Catch::Contains("for account A"));
+  CHECK_THAT(run.err, Catch::Contains("account A: not started"));
+  CHECK_FALSE(fs::exists(key));  // never silently regenerated
+  StoreView v = Look(sb.dir() + "/data");
+  CHECK(v.tickets["A"].empty());
+  CHECK(v.tickets["B"].size() == 1);  // the other account still runs
+  // reauth will not make a new key either.
+  auto re = sb.Run("reauth A", Now(kT0 + 120));
+  CHECK(re.code == 1);
+  CHECK_FALSE(fs::exists(key));
+}

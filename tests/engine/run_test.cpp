@@ -305,8 +305,7 @@ TEST_CASE("an account with role = intake files forwards through the intake rules
                      std::ios::binary);
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     // As the intake's receiving MTA stamps it (issue 15: From: alone is not enough).
-    raw = "Authentication-Results: mx.acme.example; dmarc=pass header.from=acme.example\r\n" +
-          raw;
+    raw = "Authentication-Results: mx.acme.example; dmarc=pass header.from=acme.example\r\n" + raw;
     REQUIRE(s.Append("INBOX", raw).ok());
   }
   sb.WriteConfig(
@@ -335,11 +334,12 @@ TEST_CASE("an intake on a non-Exchange server believes no forged Exchange or AR 
     std::ifstream in(std::string(DESKMAIL_SOURCE_DIR) + "/fixtures/intake/gmail_en.eml",
                      std::ios::binary);
     std::string raw((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    raw = "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
-          "X-MS-Exchange-Organization-AuthSource: forged.example\r\n"
-          "X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n"
-          "Authentication-Results: mx.evil.example; dmarc=pass header.from=acme.example\r\n" +
-          raw;
+    raw =
+        "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
+        "X-MS-Exchange-Organization-AuthSource: forged.example\r\n"
+        "X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n"
+        "Authentication-Results: mx.evil.example; dmarc=pass header.from=acme.example\r\n" +
+        raw;
     REQUIRE(s.Append("INBOX", raw).ok());
   }
   sb.WriteConfig({{"intake", user, sb.TokenFile(user, 3600), false, "INBOX",

@@ -546,3 +546,50 @@ TEST_CASE("oauth: single device polls report each state", "[oauth][idp]") {
 }
 
 }  // namespace
+
+// Issue 15: a provider's numbers do not set how long reauth waits.
+TEST_CASE("oauth: device flow caps the provider's expires_in and poll interval", "[oauth][idp]") {
+  IdpServer idp;
+  DeviceFlowScript s;
+  s.pending = 3;
+  s.slow_down = 2;
+  s.end = DeviceFlowScript::End::kSuccess;
+  s.user = kUser;
+  s.interval = 3600;          // "poll once an hour"
+  s.expires_in = 30 * 86400;  // "the code is valid for a month"
+  idp.ScriptDeviceFlow(s);
+  FlowRun run = RunFlow(idp);
+  REQUIRE(run.shown.size() == 1);
+  CHECK(run.shown[0].interval == oauth::kMaxDevicePollInterval.count());
+  CHECK(run.shown[0].expires_in == oauth::kMaxDeviceCodeWait.count());
+  REQUIRE(run.result.ok);
+  for (auto w : run.sleeps) CHECK(w <= oauth::kMaxDevicePollInterval);  // slow_down included
+  // A wait that would pass the cap ends the flow instead of sleeping on.
+  IdpServer slow;
+  DeviceFlowScript forever = s;
+  forever.pending = 1000;
+  slow.ScriptDeviceFlow(forever);
+  FlowRun gave_up = RunFlow(slow);
+  CHECK_FALSE(gave_up.result.ok);
+  CHECK(gave_up.result.state == DevicePollState::kExpired);
+  std::chrono::seconds total{0};
+  for (auto w : gave_up.sleeps) total += w;
+  CHECK(total <= oauth::kMaxDeviceCodeWait);
+}
+
+// Issue 15: the host name is checked against the subjectAltNames only.
+TEST_CASE("oauth: a certificate whose CN but no SAN names the host is refused", "[oauth][idp]") {
+  // CN=127.0.0.1, SAN names another host: cpp-httplib alone would accept
+  // it on the CN; OpenSSL's SAN-only check refuses it.
+  IdpServer idp("127.0.0.1", "DNS:other.example");
+  idp.SetValidRefreshToken(kUser, kToken);
+  oauth::OAuthResult r =
+      oauth::RefreshToken(Endpoints(idp), idp.client_id(), "", kToken, kScope, Fast());
+  REQUIRE_FALSE(r.ok);
+  CHECK(r.error.cls == OAuthErrorClass::kTls);
+  CHECK(idp.requests().empty());  // the token never left the process
+  // The same certificate naming the host in its SAN is fine.
+  IdpServer good("not-the-host", "IP:127.0.0.1");
+  good.SetValidRefreshToken(kUser, kToken);
+  CHECK(oauth::RefreshToken(Endpoints(good), good.client_id(), "", kToken, kScope, Fast()).ok);
+}

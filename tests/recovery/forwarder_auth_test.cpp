@@ -116,7 +116,7 @@ TEST_CASE("Microsoft 365's id-less header counts only as exchange-online, from E
   CHECK(r.method == "dmarc");
 }
 
-TEST_CASE("require = none takes the From: on its word; nothing else does") {
+TEST_CASE("require = none takes the From: on its word, nothing else does") {
   Headers none;
   CHECK(recovery::AuthenticateForwarder(none, "lead@acme.com",
                                         Trusting({}, ForwarderAuthLevel::kNone), false)

@@ -51,7 +51,8 @@ std::string RandomHex(int bytes) {
 
 // A self-signed P-256 certificate for localhost / 127.0.0.1 / ::1, written
 // as PEM to cert_path and key_path.
-void MakeCertificate(const std::string& cert_path, const std::string& key_path) {
+void MakeCertificate(const std::string& cert_path, const std::string& key_path,
+                     const std::string& cn, const std::string& san) {
   std::unique_ptr<EVP_PKEY, PkeyFree> key(EVP_EC_gen("P-256"));
   if (!key) Fail("EC key generation failed");
   std::unique_ptr<X509, X509Free> cert(X509_new());
@@ -65,7 +66,7 @@ void MakeCertificate(const std::string& cert_path, const std::string& key_path) 
   X509_set_pubkey(x, key.get());
   X509_NAME* name = X509_get_subject_name(x);
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                             reinterpret_cast<const unsigned char*>("localhost"), -1, -1, 0);
+                             reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
   X509_set_issuer_name(x, name);
   X509V3_CTX ctx;
   X509V3_set_ctx_nodb(&ctx);
@@ -75,7 +76,7 @@ void MakeCertificate(const std::string& cert_path, const std::string& key_path) 
       {NID_key_usage, "critical,digitalSignature,keyCertSign"},
       {NID_ext_key_usage, "serverAuth"},
       {NID_subject_key_identifier, "hash"},
-      {NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1"},
+      {NID_subject_alt_name, san.c_str()},
   };
   for (const auto& [nid, value] : exts) {
     std::unique_ptr<X509_EXTENSION, ExtFree> ext(
@@ -122,13 +123,13 @@ CannedResponse OAuthErrorResponse(int status, const std::string& error,
   return Json(status, body);
 }
 
-IdpServer::IdpServer() {
+IdpServer::IdpServer(const std::string& cert_cn, const std::string& cert_san) {
   std::string tmpl = (std::filesystem::temp_directory_path() / "deskmail-idp-XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) Fail("mkdtemp failed");
   dir_ = tmpl;
   ca_file_ = dir_ + "/cert.pem";
   key_file_ = dir_ + "/key.pem";
-  MakeCertificate(ca_file_, key_file_);
+  MakeCertificate(ca_file_, key_file_, cert_cn, cert_san);
   server_ = std::make_unique<httplib::SSLServer>(ca_file_.c_str(), key_file_.c_str());
   if (!server_->is_valid()) Fail("SSLServer did not accept the certificate");
   auto serve = [this](bool token) {

@@ -72,7 +72,10 @@ class IdpServer {
  public:
   // Generates the certificate, binds 127.0.0.1 on an ephemeral port and
   // starts serving. Aborts the test program on failure (a broken fixture).
-  IdpServer();
+  // The certificate's subject CN and subjectAltName can be chosen (to test
+  // host name checks); the default covers localhost, 127.0.0.1 and ::1.
+  explicit IdpServer(const std::string& cert_cn = "localhost",
+                     const std::string& cert_san = "DNS:localhost,IP:127.0.0.1,IP:::1");
   ~IdpServer();  // stops the server and removes the temp dir
   IdpServer(const IdpServer&) = delete;
   IdpServer& operator=(const IdpServer&) = delete;
