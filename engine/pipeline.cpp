@@ -1,7 +1,9 @@
 #include "engine/pipeline.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +34,35 @@ void CrashPoint(const char* stage, std::uint64_t batch) {
 namespace {
 
 using Kind = recovery::Outcome::Kind;
+
+// Every pipeline of the process (one per account folder being synced)
+// counts its raw bytes in flight here too, so that 50 accounts ingesting
+// at once share one budget instead of holding 50 times one. A pipeline
+// with nothing in flight may still take one message past it: progress
+// never waits on another account.
+class ProcessBudget {
+ public:
+  static ProcessBudget& Get() {
+    static ProcessBudget b;
+    return b;
+  }
+  std::uint64_t Available(std::uint64_t limit) {
+    std::lock_guard l(mu_);
+    return used_ < limit ? limit - used_ : 0;
+  }
+  void Take(std::uint64_t n) {
+    std::lock_guard l(mu_);
+    used_ += n;
+  }
+  void Give(std::uint64_t n) {
+    std::lock_guard l(mu_);
+    used_ -= std::min(used_, n);
+  }
+
+ private:
+  std::mutex mu_;
+  std::uint64_t used_ = 0;
+};
 
 // Threads started once per run; prepare jobs queue here.
 class WorkerPool {
@@ -255,6 +286,7 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
   auto finish_oldest = [&](bool run_actions) -> util::Status {
     std::shared_ptr<Batch> b = stages.WaitOldest();
     in_flight_bytes -= b->bytes;
+    ProcessBudget::Get().Give(b->bytes);
     if (!b->outcomes.ok()) return b->outcomes.status();
     for (std::size_t i = 0; i < b->src.messages.size(); ++i) {
       const SourceMessage& m = b->src.messages[i];
@@ -271,7 +303,13 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     }
     if (progress) progress(stats.inputs, total);
     detail::CrashPoint("committed", b->seq);
-    return run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
+    util::Status acted = run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
+    b.reset();
+    // The batch's parse trees, packed bytes and the writer's dirty pages
+    // were freed on three threads, into three malloc arenas that keep them:
+    // give them back, or the process holds its peak for good.
+    ::malloc_trim(0);
+    return acted;
   };
   // Finishes every batch in flight; the first failure is returned, and no
   // action runs after it.
@@ -294,9 +332,10 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
       if (util::Status s = finish_oldest(true); !s.ok()) return fail(s);
     }
     const bool alone = stages.in_flight() == 0;
-    auto next =
-        source.Next(opts.batch_count,
-                    std::min<std::uint64_t>(opts.batch_bytes, bound - in_flight_bytes), alone);
+    const std::uint64_t room =
+        std::min({opts.batch_bytes, bound - in_flight_bytes,
+                  ProcessBudget::Get().Available(opts.process_bytes_in_flight)});
+    auto next = source.Next(opts.batch_count, room, alone);
     // A failed commit outranks a failed fetch: the store is the one in trouble.
     if (!next.ok()) {
       util::Status d = drain(/*run_actions=*/true);
@@ -315,10 +354,12 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     for (const auto& m : b->src.messages) b->bytes += m.raw.size();
     stats.bytes += b->bytes;
     in_flight_bytes += b->bytes;
+    ProcessBudget::Get().Take(b->bytes);
     detail::CrashPoint("fetched", b->seq);
     while (stages.in_flight() >= depth) {
       if (util::Status s = finish_oldest(true); !s.ok()) {
         in_flight_bytes -= b->bytes;
+        ProcessBudget::Get().Give(b->bytes);
         return fail(s);
       }
     }

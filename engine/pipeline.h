@@ -53,6 +53,9 @@ struct PipelineOptions {
   std::size_t batch_count = 256;                    // messages per batch (per commit)
   std::uint64_t batch_bytes = 8ull << 20;           // raw bytes per batch
   std::uint64_t max_bytes_in_flight = 24ull << 20;  // raw bytes in all stages
+  // Raw bytes in flight across every pipeline of the process (accounts
+  // syncing at once); a pipeline with nothing in flight still takes one.
+  std::uint64_t process_bytes_in_flight = 48ull << 20;
   // Batches that may wait on the writer while the next is fetched; 1 when
   // the source acts after commit.
   std::size_t depth = 2;

@@ -1,5 +1,7 @@
 #include "engine/replay.h"
 
+#include <spdlog/spdlog.h>
+
 #include <string>
 
 #include "engine/source.h"
@@ -13,6 +15,7 @@ using Kind = recovery::Outcome::Kind;
 void Report(ReplayStats& stats, const SourceMessage& in, const recovery::Prepared& p,
             const recovery::Outcome& o, const ProblemFn& problem) {
   if (!in.error.ok()) return problem(in.name, o.detail);
+  if (o.kind == Kind::kDuplicate) spdlog::info("replay: {}: duplicate: {}", in.name, o.detail);
   if (o.kind == Kind::kIgnored)
     ++stats.ignored_by_reason[mime::ClassificationName(o.classification)];
   if (o.kind == Kind::kUnprocessable) {
