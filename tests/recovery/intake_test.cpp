@@ -260,7 +260,7 @@ TEST_CASE("a forwarded original tagged with another account's ticket opens its o
           "\r\nMessage-ID: <q1@other.example>\r\n\r\nPrice?\r\n");
   REQUIRE(ts.st
               ->Write([&](store::WriteTxn& t) -> util::Status {
-                auto r = recovery::Commit(t, p, ts.opts.ingest);
+                auto r = recovery::File(t, p, ts.opts);
                 return r.ok() ? util::Status{} : r.status();
               })
               .ok());
@@ -434,13 +434,15 @@ TEST_CASE("Exchange Online's organization headers vouch only on mail fetched fro
       "X-MS-Exchange-Organization-AuthAs: Internal\r\n"
       "X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n";
   auto fetched = [&](const std::string& raw, const std::string& channel) {
-    auto p = recovery::Prepare({"intake", "", channel, kNow}, raw);
-    recovery::IntakeOutcome out;
+    recovery::Source src{"intake", "", channel, kNow};
+    src.intake = true;
+    auto p = recovery::Prepare(src, raw);
+    Decided out;
     REQUIRE(ts.st
                 ->Write([&](store::WriteTxn& t) -> util::Status {
-                  auto r = recovery::CommitIntake(t, p, ts.opts, "imap");
+                  auto r = recovery::File(t, p, ts.opts);
                   if (!r.ok()) return r.status();
-                  out = *r;
+                  out = Decided(*r);
                   return util::Status{};
                 })
                 .ok());

@@ -116,8 +116,8 @@ TEST_CASE("the backfill's end names the outage it closed and what it recovered")
     return c.ok() ? util::Status{} : c.status();
   });
   ts.W([&](store::WriteTxn& t) -> util::Status {
-    recovery::IngestOptions opts;
-    auto r = recovery::Commit(
+    recovery::FilingOptions opts;
+    auto r = recovery::File(
         t, recovery::Prepare({"a", "", "imap", kT0 + 2 * kDay}, MailOn(kT0 + kDay + 60, 9)), opts);
     return r.ok() ? util::Status{} : r.status();
   });
