@@ -147,8 +147,12 @@ class ConsoleImpl : public Console {
   ~ConsoleImpl() override {
     if (server_) server_->stop();
     if (thread_.joinable()) thread_.join();
-    std::lock_guard lock(app_->mu);
-    app_->workers.clear();  // request_stop + join
+    std::vector<std::jthread> workers;
+    {
+      std::lock_guard lock(app_->mu);
+      workers.swap(app_->workers);
+    }
+    workers.clear();  // request_stop + join, without the lock the workers take
   }
   int port() const override { return port_; }
   std::string base_url() const override { return base_url_; }
@@ -227,8 +231,7 @@ class ConsoleImpl : public Console {
       }
     }
     if (app.need_login) {
-      std::string id;
-      // Look without creating: an unknown cookie gets a login page.
+      // An unknown cookie gets a fresh (unauthenticated) session: the login page.
       detail::SessionRef s = detail::SessionOf(app, req, res);
       if (s.s.authenticated) return HR::Unhandled;
       if (IsApiPath(req.path)) {

@@ -159,8 +159,11 @@ class Session {
   util::Result<IdleResult> Idle(std::chrono::milliseconds timeout, std::stop_token stop = {});
 
   // Returns the new UID when the server offers UIDPLUS, else 0.
+  // `internal_date` (Unix seconds, UTC) sets the message's INTERNALDATE
+  // (RFC 3501 APPEND date-time); the server's clock otherwise.
   util::Result<uint32_t> Append(std::string_view folder, std::string_view raw,
-                                std::span<const std::string> flags = {});
+                                std::span<const std::string> flags = {},
+                                std::optional<std::int64_t> internal_date = std::nullopt);
   util::Status CreateFolder(std::string_view folder);
 
   // Polite goodbye; the session is closed afterwards either way.

@@ -9,6 +9,9 @@
 #include "imap/detail/session_impl.h"
 #include "imap/session.h"
 
+#include <ctime>
+#include <memory>
+
 namespace imap {
 namespace {
 
@@ -133,7 +136,8 @@ util::Status Session::Move(uint32_t uid, std::string_view folder) {
 }
 
 util::Result<uint32_t> Session::Append(std::string_view folder, std::string_view raw,
-                                       std::span<const std::string> flags) {
+                                       std::span<const std::string> flags,
+                                       std::optional<std::int64_t> internal_date) {
   Impl& s = *impl_;
   if (auto st = s.CheckAlive(); !st.ok()) return st;
   auto wire = s.WireName(folder);
@@ -145,15 +149,26 @@ util::Result<uint32_t> Session::Append(std::string_view folder, std::string_view
     list = MakeFlagList(flags);
     if (!list) return OutOfMemory(s);
   }
+  std::unique_ptr<mailimap_date_time, decltype(&mailimap_date_time_free)> date(
+      nullptr, &mailimap_date_time_free);
+  if (internal_date) {
+    const std::time_t t = static_cast<std::time_t>(*internal_date);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    date.reset(mailimap_date_time_new(tm.tm_mday, tm.tm_mon + 1, tm.tm_year + 1900, tm.tm_hour,
+                                      tm.tm_min, tm.tm_sec, 0));
+    if (!date) return OutOfMemory(s);
+  }
   const std::string what = "APPEND to " + std::string(folder);
   uint32_t uid = 0;
   int r;
   if (caps->Has("UIDPLUS")) {
     uint32_t uidvalidity = 0;
-    r = mailimap_uidplus_append(s.imap.get(), wire->c_str(), list.get(), nullptr, raw.data(),
+    r = mailimap_uidplus_append(s.imap.get(), wire->c_str(), list.get(), date.get(), raw.data(),
                                 raw.size(), &uidvalidity, &uid);
   } else {
-    r = mailimap_append(s.imap.get(), wire->c_str(), list.get(), nullptr, raw.data(), raw.size());
+    r = mailimap_append(s.imap.get(), wire->c_str(), list.get(), date.get(), raw.data(),
+                        raw.size());
   }
   if (r != MAILIMAP_NO_ERROR) return s.FailEtpan(r, Scope::kFolder, what);
   return uid;

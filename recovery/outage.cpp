@@ -68,11 +68,23 @@ std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std
 }
 
 util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec) {
-  // By arrival (INTERNALDATE) when the mailbox said; the sender's Date: only
-  // for mail that has no arrival time (replayed files).
-  const std::int64_t when = rec.arrived_at != 0 ? rec.arrived_at : rec.date;
-  if (when == 0) return {};
-  auto o = OutageCovering(txn, rec.account, when);
+  std::optional<store::OutageRecord> o;
+  if (rec.channel == "imap" && LoadHealth(txn, rec.account).recovering) {
+    // The backfill after a reauthentication fetches from the checkpoint the
+    // outage started at (nothing was fetched meanwhile): all of it arrived
+    // during the outage, whatever its Date: says and whatever clock stamped it.
+    txn.ForEachOutage([&](const store::OutageRecord& x) {
+      if (x.account == rec.account && x.end != 0) o = x;
+      return true;
+    });
+  }
+  if (!o) {
+    // Otherwise by arrival (INTERNALDATE) when the mailbox said; the
+    // sender's Date: only for mail with no arrival time (replayed files).
+    const std::int64_t when = rec.arrived_at != 0 ? rec.arrived_at : rec.date;
+    if (when == 0) return {};
+    o = OutageCovering(txn, rec.account, when);
+  }
   if (!o) return {};
   rec.outage_id = o->id;
   ++o->recovered;

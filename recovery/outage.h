@@ -32,7 +32,9 @@ std::optional<store::OutageRecord> OutageCovering(store::ReadTxn& txn, const std
 // Mail that arrived (rec.arrived_at, the IMAP INTERNALDATE; rec.date only
 // when that is unknown) inside one of rec.account's outage windows was
 // missed while its token was dead: sets rec.outage_id and counts it as
-// recovered on the outage. The sender's Date: does not decide: delayed mail
+// recovered on the outage. IMAP mail fetched while the account is
+// recovering (the backfill from the checkpoint the outage started at) is
+// recovered by definition. The sender's Date: does not decide: delayed mail
 // and wrong clocks would be miscounted.
 // REQUIRES: rec is about to be stored (once) in `txn`.
 util::Status TagWithOutage(store::WriteTxn& txn, store::MessageRecord& rec);

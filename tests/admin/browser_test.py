@@ -184,6 +184,10 @@ def shot(name):
 
 
 def sign_in(user):
+    for _ in range(100):  # the click's navigation may still be under way
+        if "/authorize" in driver.current_url:
+            break
+        time.sleep(0.1)
     check("/authorize" in driver.current_url, "at the identity provider's sign-in page")
     u = driver.find_element(By.ID, "username")
     check(u.get_attribute("value") == A or u.get_attribute("value") == B,

@@ -156,7 +156,9 @@ TEST_CASE("token lifecycle: expiring, outage, reauth, backfill of the whole gap"
 
   // 30 customer mails reach A's mailbox during the outage; B keeps working and
   // the token endpoint is not asked again for A within expired_retry_hours.
-  AppendMessages(d, ua, 0, 30, 1500, "INBOX", MailDate(kT0 + 91 * kDay + 600), "missed");
+  // They arrive (INTERNALDATE) during the outage on the test's clock.
+  AppendMessages(d, ua, 0, 30, 1500, "INBOX", MailDate(kT0 + 91 * kDay + 600), "missed",
+                 kT0 + 91 * kDay + 600);
   AppendMessages(d, ub, 5, 1, 1500, "INBOX", MailDate(kT0 + 91 * kDay), "b-late");
   idp.ClearRequests();
   run = sb.Run("run --once", Now(kT0 + 91 * kDay + 2 * 3600));

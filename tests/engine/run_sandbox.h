@@ -174,10 +174,11 @@ inline void AppendMessages(const imap_test::Dovecot& d, const std::string& user,
                            int count, std::size_t body_bytes = 2000,
                            const std::string& folder = "INBOX",
                            const std::string& date = "Mon, 02 Nov 2026 10:00:00 +0000",
-                           const std::string& prefix = "request") {
+                           const std::string& prefix = "request",
+                           std::optional<std::int64_t> arrived = std::nullopt) {
   imap::Session s = imap_test::ConnectAs(d, user);
   for (int i = from; i < from + count; ++i) {
-    auto r = s.Append(folder, Request(i, body_bytes, date, prefix));
+    auto r = s.Append(folder, Request(i, body_bytes, date, prefix), {}, arrived);
     REQUIRE(r.ok());
   }
 }
