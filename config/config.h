@@ -42,6 +42,8 @@ struct AccountConfig {
   int refresh_token_lifetime_days = 90;
   int alert_days = 10;
   std::string client_secret_expires_at;  // RFC 3339, optional: tracked like the token deadline
+  int connect_timeout_s = 0;  // TCP connect + TLS handshake + greeting; 0 = the global key
+  int read_timeout_s = 0;     // any single read or write (IDLE waits apart); 0 = the global key
 };
 
 struct Config {
@@ -53,8 +55,12 @@ struct Config {
   int forward_max_age_days = 14;
   std::string ticket_tag = "[#{id}]";
   std::string log_level = "info";
-  std::string alert_command;    // run once a day per expiring account, JSON on stdin
-  int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
+  std::string alert_command;       // run once a day per expiring account, JSON on stdin
+  int expired_retry_hours = 6;     // an expired account asks the token endpoint at most this often
+  int connect_timeout_s = 30;      // default for every account's connect_timeout_s
+  int read_timeout_s = 120;        // default for every account's read_timeout_s
+  int once_deadline_s = 300;       // `run --once` gives up on an account after this long
+  int max_concurrent_logins = 10;  // accounts connecting at the same time; 0 = no bound
   std::vector<AccountConfig> accounts;
   std::vector<std::string> warnings;  // unknown keys and the like, one line each
 

@@ -2,12 +2,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "engine/alerts.h"
+#include "engine/commit_tally.h"
+#include "engine/connect_gate.h"
 #include "imap/session.h"
 #include "oauth/credentials.h"
 #include "oauth/source.h"
@@ -19,15 +22,20 @@ namespace {
 
 using util::Code;
 
-imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opts) {
+imap::Config ImapConfig(const config::AccountConfig& a, std::stop_token stop) {
   imap::Config c;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
   c.tls = a.tls == "starttls" ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
   c.ca_file = a.ca_file;
   c.verify = a.tls_verify;
-  c.connect_timeout = opts.connect_timeout;
-  c.io_timeout = opts.io_timeout;
+  // 0 (an AccountConfig not read from a file) means the global defaults.
+  const config::Config defaults;
+  c.connect_timeout = std::chrono::seconds(a.connect_timeout_s > 0 ? a.connect_timeout_s
+                                                                   : defaults.connect_timeout_s);
+  c.io_timeout =
+      std::chrono::seconds(a.read_timeout_s > 0 ? a.read_timeout_s : defaults.read_timeout_s);
+  c.stop = std::move(stop);  // a stop interrupts a blocked connect or read at once
   std::string name = a.name;
   c.log = [name](imap::LogLevel level, std::string_view msg) {
     switch (level) {
@@ -62,18 +70,28 @@ struct SessionEnd {
   util::Status status;
   std::string server_text;
   bool token_was_fresh = false;  // the rejected token had just been refreshed
+  bool server_busy = false;      // refused before login as overloaded: slow down, not a failure
 };
+
+// A server that turns us away before login because it is overloaded:
+// Dovecot's "Connection queue full" when imap-login's process_limit is hit,
+// [UNAVAILABLE], or any BYE instead of a greeting.
+bool ServerBusy(const util::Status& s, std::string_view server_text) {
+  if (s.code() != Code::kTransient) return false;
+  return !server_text.empty() || s.message().find("server said BYE") != std::string::npos;
+}
 
 class AccountWorker {
  public:
   AccountWorker(store::Store& store, const config::Config& cfg, const config::AccountConfig& a,
                 const recovery::IngestOptions& ingest, const PollerOptions& opts,
-                const util::Clock& clock)
+                const util::Clock& clock, ConnectGate& gate)
       : store_(store),
         cfg_(cfg),
         a_(a),
-        commit_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
+        tally_(a.role == "intake" ? IntakeCommit(opts.intake) : SupportCommit(ingest)),
         opts_(opts),
+        gate_(gate),
         clock_(clock),
         oauth_(oauth::UsesOAuthRefresh(a)),
         rng_(std::random_device{}()) {}
@@ -86,6 +104,12 @@ class AccountWorker {
     }
     int attempt = 0;
     bool force_refresh = false;
+    // Spread the first connects of many accounts over connect_jitter.
+    if (opts_.connect_jitter.count() > 0 && cfg_.accounts.size() > 1) {
+      const auto first = std::chrono::milliseconds(
+          std::uniform_int_distribution<std::int64_t>(0, opts_.connect_jitter.count())(rng_));
+      if (!SleepFor(first, stop)) return result_;
+    }
     while (!stop.stop_requested()) {
       MaybeAlert();
       if (oauth_) {
@@ -98,8 +122,23 @@ class AccountWorker {
       force_refresh = false;
       const util::Status& s = end.status;
       result_.ok = s.ok();
+      if (stop.stop_requested()) {
+        // Interrupted: the error worth reporting is the one before the stop, if any.
+        result_.interrupted = !s.ok();
+        if (result_.last_error.ok() || s.ok()) result_.last_error = s;
+        break;
+      }
       result_.last_error = s;
-      if (stop.stop_requested()) break;
+      if (end.server_busy) {
+        // The server is overloaded, not broken: come back soon, without
+        // escalating the backoff (the gate has already slowed all logins down).
+        const auto delay =
+            std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(500, 3000)(rng_));
+        spdlog::info("account {}: server busy ({}); retrying in {} ms", a_.name,
+                     end.server_text.empty() ? s.message() : end.server_text, delay.count());
+        if (!SleepFor(delay, stop)) break;
+        continue;
+      }
       if (s.ok()) {
         if (opts_.once) break;
         attempt = 0;
@@ -249,14 +288,31 @@ class AccountWorker {
   SessionEnd Session(std::stop_token stop, bool force_refresh) {
     SessionEnd end;
     imap::Error err;
-    auto session = imap::Session::Connect(ImapConfig(a_, opts_), &err);
+    if (!gate_.Acquire(stop)) {
+      end.status = util::Error(Code::kTransient, "stopped before connecting");
+      return end;
+    }
+    ConnectSlot slot(&gate_);  // held from connect to login, see engine/connect_gate.h
+    auto session = imap::Session::Connect(ImapConfig(a_, stop), &err);
     if (!session.ok()) {
       end.status = session.status();
       end.server_text = err.server_text;
+      end.server_busy = ServerBusy(end.status, end.server_text);
+      if (end.server_busy) slot.MarkBusy();
       return end;
     }
     end.status = Authenticate(*session, force_refresh);
-    if (!end.status.ok()) return end;
+    if (!end.status.ok()) {
+      end.server_text = session->last_error().server_text;
+      // [UNAVAILABLE] to a login is the server's way of saying "not now".
+      if (end.status.code() == Code::kTransient &&
+          end.server_text.find("[UNAVAILABLE]") != std::string::npos) {
+        end.server_busy = true;
+        slot.MarkBusy();
+      }
+      return end;
+    }
+    slot.Release();
     auto caps = session->GetCapabilities();
     const bool idle = caps.ok() && caps->Has("IDLE");
     auto fail = [&](util::Status s) {
@@ -270,8 +326,12 @@ class AccountWorker {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
         sync.limits.max_bytes = static_cast<std::uint64_t>(a_.fetch_batch_max_bytes);
-        auto stats = SyncFolder(store_, *session, a_, folder, commit_, sync, clock_, stop);
-        if (!stats.ok()) return fail(stats.status());
+        tally_.Clear();
+        auto stats = SyncFolder(store_, *session, a_, folder, tally_.fn(), sync, clock_, stop);
+        if (!stats.ok()) {
+          AddCommittedBefore(folder);  // what the failed pass committed still counts
+          return fail(stats.status());
+        }
         Add(*stats);
         if (stats->fetched > 0) {
           spdlog::info(
@@ -326,6 +386,20 @@ class AccountWorker {
     return {};
   }
 
+  void AddCommittedBefore(const std::string& folder) {
+    std::optional<store::Checkpoint> cp;
+    (void)store_.Read([&](store::ReadTxn& txn) {
+      cp = txn.GetCheckpoint(a_.name, folder);
+      return util::Status{};
+    });
+    const SyncStats done = tally_.Committed(cp);
+    if (done.fetched > 0) {
+      spdlog::info("account {}: {}: {} committed before the pass failed", a_.name, folder,
+                   done.fetched);
+    }
+    Add(done);
+  }
+
   void Add(const SyncStats& s) {
     result_.totals.fetched += s.fetched;
     result_.totals.IngestCounts::Add(s);
@@ -334,8 +408,9 @@ class AccountWorker {
   store::Store& store_;
   const config::Config& cfg_;
   const config::AccountConfig& a_;
-  const CommitFn commit_;  // support mail, or the intake rules for role = "intake"
+  CommitTally tally_;  // support mail, or the intake rules for role = "intake"; counted
   const PollerOptions& opts_;
+  ConnectGate& gate_;
   const util::Clock& clock_;
   const bool oauth_;
   std::unique_ptr<oauth::CredentialSource> creds_;
@@ -360,16 +435,43 @@ std::map<std::string, AccountResult> RunPoller(store::Store& store, const config
                                                std::stop_token stop) {
   std::map<std::string, AccountResult> results;
   std::mutex mu;
-  std::vector<std::jthread> threads;
-  for (const auto& a : cfg.accounts) {
-    threads.emplace_back([&, acct = &a](std::stop_token) {
-      AccountWorker w(store, cfg, *acct, ingest, opts, clock);
-      AccountResult r = w.Run(stop);
-      std::lock_guard lock(mu);
-      results[acct->name] = std::move(r);
+  // Workers stop on the caller's stop or, with once, at the deadline.
+  std::stop_source run;
+  std::stop_callback forward(stop, [&run] { run.request_stop(); });
+  std::atomic<bool> deadline_passed{false};
+  std::jthread deadline;
+  if (opts.once && opts.once_deadline.count() > 0) {
+    deadline = std::jthread([&](std::stop_token) {
+      if (SleepFor(opts.once_deadline, run.get_token())) {
+        deadline_passed = true;
+        run.request_stop();
+      }
     });
   }
-  threads.clear();  // joins
+  ConnectGate gate(opts.max_concurrent_logins);
+  {
+    std::vector<std::jthread> threads;
+    for (const auto& a : cfg.accounts) {
+      threads.emplace_back([&, acct = &a](std::stop_token) {
+        AccountWorker w(store, cfg, *acct, ingest, opts, clock, gate);
+        AccountResult r = w.Run(run.get_token());
+        std::lock_guard lock(mu);
+        results[acct->name] = std::move(r);
+      });
+    }
+  }  // joins the workers
+  const bool gave_up = deadline_passed && !stop.stop_requested();
+  run.request_stop();  // ends the deadline timer
+  if (gave_up) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(opts.once_deadline).count();
+    for (auto& [name, r] : results) {
+      if (!r.interrupted) continue;
+      r.ok = false;
+      r.last_error =
+          util::Error(Code::kTransient, "gave up after once_deadline_s = " + std::to_string(secs) +
+                                            "; last error: " + r.last_error.ToString());
+    }
+  }
   return results;
 }
 

@@ -225,9 +225,9 @@ util::Result<Session> Session::Connect(const Config& cfg, Error* error) {
                                     std::to_string(cfg.port) + " (verify = false)");
   }
 
-  detail::ConnectOptions opts{cfg.host,      cfg.port,        cfg.ca_file,
-                              cfg.verify,    cfg.server_name, cfg.connect_timeout,
-                              cfg.io_timeout};
+  detail::ConnectOptions opts{cfg.host,       cfg.port,        cfg.ca_file,
+                              cfg.verify,     cfg.server_name, cfg.connect_timeout,
+                              cfg.io_timeout, cfg.stop};
   std::unique_ptr<detail::Connection> owned;
   if (auto e = detail::Connection::Open(opts, &owned)) return fail(*e);
   if (cfg.tls == TlsMode::kImplicit) {
