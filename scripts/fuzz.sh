@@ -20,3 +20,13 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 "$BUILD/forward_fuzz" "$BUILD/corpus" "${SEEDS[@]}" \
   -max_total_time="$SECONDS_TO_RUN" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$BUILD/artifacts/" -print_final_stats=1
+
+# The IMAP response path (fuzz/imap_response_fuzz.cpp), seeded with server
+# transcripts; a crash input goes to build-fuzz/artifacts/ -> copy it to
+# fixtures/imap-responses/.
+if [ -x "$BUILD/imap_response_fuzz" ]; then
+  mkdir -p "$BUILD/corpus-imap"
+  "$BUILD/imap_response_fuzz" "$BUILD/corpus-imap" "$ROOT/fixtures/imap-responses" \
+    -max_total_time="$SECONDS_TO_RUN" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$BUILD/artifacts/imap-" -print_final_stats=1
+fi

@@ -24,6 +24,13 @@ fi
 
 (cd "$BUILD" && ctest --output-on-failure -j "$JOBS" --timeout 600)
 
+# Network faults through a proxy, and many accounts on one run
+# (tests/reliability/proxy_test.py, many_accounts.py): CI-sized, full with --long.
+NET_LONG=""
+case " $* " in *" --long "*) NET_LONG=--long ;; esac
+python3 "$ROOT/tests/reliability/proxy_test.py" --deskmail "$BUILD/cli/deskmail" $NET_LONG
+python3 "$ROOT/tests/reliability/many_accounts.py" --deskmail "$BUILD/cli/deskmail" $NET_LONG
+
 # Bounded fuzzing of parse + forward unwrap (clang, libFuzzer, ASan/UBSan).
 # A crash fails the run; its input is left in build-fuzz/artifacts/.
 FUZZ_SECONDS=${DESKMAIL_FUZZ_SECONDS:-60}

@@ -99,9 +99,6 @@ class Connection {
   struct SslFree {
     void operator()(SSL* p) const;
   };
-  struct SslCtxFree {
-    void operator()(SSL_CTX* p) const;
-  };
 
   int fd_ = -1;  // owned; closed by Close() or the destructor
   ConnectOptions opts_;
@@ -109,7 +106,7 @@ class Connection {
   // stop, e.g. the signal-handling one); polled beside the socket.
   UniqueFd wake_;
   std::optional<std::stop_callback<std::function<void()>>> on_stop_;
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx_;
+  std::shared_ptr<SSL_CTX> ctx_;  // shared by every connection with the same (ca_file, verify)
   std::unique_ptr<SSL, SslFree> ssl_;
   std::string io_error_;
   std::string tail_;  // last bytes received, for BYE text after a drop

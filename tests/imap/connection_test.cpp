@@ -9,7 +9,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -218,6 +220,34 @@ TEST_CASE("A stop requested before connecting fails at once", "[imap][connection
   CHECK(err.message.find("interrupted") != std::string::npos);
   CHECK(Clock::now() - start < 2s);
   done = true;
+}
+
+TEST_CASE("A link cut inside a literal fails the command instead of spinning",
+          "[imap][connection]") {
+  // libetpan reads again after EOF inside a literal; a driver that kept
+  // answering 0 made it loop forever (seen with a proxy cutting a FETCH).
+  LoopbackServer server([](int c) {
+    const std::string greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n";
+    [[maybe_unused]] ssize_t n = write(c, greeting.data(), greeting.size());
+    char buf[512];
+    n = read(c, buf, sizeof buf);  // the LOGIN command
+    const std::string cut = "* LIST () \"/\" {50}\r\nonly twenty bytes...";
+    n = write(c, cut.data(), cut.size());
+  });
+  imap::Config cfg = Implicit(server.port());
+  cfg.tls = imap::TlsMode::kNone;
+  auto s = imap::Session::Connect(cfg);
+  REQUIRE(s.ok());
+  auto result = std::async(std::launch::async, [&] {
+    return s->Authenticate(imap::Login{"user", "pw"});
+  });
+  if (result.wait_for(10s) != std::future_status::ready) {
+    FAIL_CHECK("Authenticate still running 10 s after the link was cut");
+    std::_Exit(1);  // the reader thread spins forever; nothing else can end it
+  }
+  util::Status st = result.get();
+  CAPTURE(st.ToString());
+  CHECK(st.code() == util::Code::kTransient);
 }
 
 }  // namespace
