@@ -112,11 +112,16 @@ def raise_login_limits():
     whole life (it proxies the TLS), and process_limit defaults to 100: more
     than ~100 IMAPS clients cannot be served at all. High-performance mode
     (one login process serving many clients) lifts that, as a site with
-    hundreds of mailboxes on one address would configure it."""
+    hundreds of mailboxes on one address would configure it. Left in place
+    (DIR/local.conf) for later runs on the same server."""
     d = os.environ["DESKMAIL_TEST_DOVECOT_DIR"]
     with open(os.path.join(d, "local.conf"), "w") as f:
         f.write("service imap-login {\n  service_count = 0\n  client_limit = 1000\n"
-                "  process_min_avail = 2\n}\ndefault_client_limit = 2000\n")
+                "  process_min_avail = 2\n}\ndefault_client_limit = 2000\n"
+                # Past fs.inotify.max_user_instances (128) imap processes of the
+                # one mail uid, Dovecot watches mailboxes by polling instead:
+                # poll every second, not every 30.
+                "mailbox_idle_check_interval = 1 secs\n")
     subprocess.run(["doveadm", "-c", os.path.join(d, "dovecot.conf"), "reload"], check=True)
     time.sleep(1)
 
