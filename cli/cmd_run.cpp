@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <thread>
 
@@ -29,15 +30,21 @@ class SignalStopper {
       while (!self.stop_requested()) {
         int sig = sigtimedwait(&set_, nullptr, &tick);
         if (sig == SIGINT || sig == SIGTERM) {
-          spdlog::info("signal {}: finishing the current batch and stopping", sig);
+          spdlog::info("signal {}: finishing the commit in progress and stopping", sig);
+          signal_ = sig;
+          // Runs the stop callbacks here: each connection's wake-up fd is
+          // signalled, so a blocked connect, handshake or read returns now.
           source.request_stop();
           return;
         }
       }
     });
   }
+  // The signal that stopped the run; 0 if none.
+  int signal() const { return signal_; }
 
  private:
+  std::atomic<int> signal_{0};
   sigset_t set_;
   std::jthread thread_;
 };
@@ -60,6 +67,8 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
   if (!store) return kExitFailure;
   engine::PollerOptions opts;
   opts.once = args.once;
+  opts.once_deadline = std::chrono::seconds(ctx.config.once_deadline_s);
+  opts.max_concurrent_logins = ctx.config.max_concurrent_logins;
   opts.intake = engine::IntakeOptionsFor(ctx.config, ctx.ingest);
   bool any_oauth = false;
   for (const auto& a : ctx.config.accounts) any_oauth = any_oauth || oauth::UsesOAuthRefresh(a);
@@ -115,11 +124,14 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
   }
   NotifyReady();
   auto results = RunPoller(*store, cfg, ctx.ingest, opts, ctx.clock, stop.get_token());
+  const int sig = stopper.signal();
   for (const auto& [name, r] : results) {
+    if (sig != 0 && !args.once && r.interrupted) continue;  // a daemon asked to stop: a clean exit
     if (!r.ok) {
       rc = kExitFailure;
       PrintError("run: account " + name + ": " + r.last_error.ToString());
-    } else if (args.once) {
+    }
+    if (args.once) {  // what was committed, even by a pass that failed later
       std::printf(
           "%s: %llu fetched, %llu new tickets, %llu threaded, %llu ignored, %llu unprocessable\n",
           name.c_str(), static_cast<unsigned long long>(r.totals.fetched),
@@ -129,6 +141,9 @@ int CmdRun(const Context& ctx, const RunArgs& args) {
           static_cast<unsigned long long>(r.totals.unprocessable));
     }
   }
+  // A pass cut short by a signal is not a finished pass: the shell's
+  // convention, 128 + the signal (143 for SIGTERM, 130 for SIGINT).
+  if (args.once && sig != 0) rc = 128 + sig;
   return rc;
 }
 

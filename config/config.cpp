@@ -186,6 +186,8 @@ void ReadAccount(const toml::table& t, std::size_t index, AccountConfig& a,
   r.Int("refresh_token_lifetime_days", a.refresh_token_lifetime_days, 1, 3650);
   r.Int("alert_days", a.alert_days, 0, 365);
   r.Str("client_secret_expires_at", a.client_secret_expires_at);
+  r.Int("connect_timeout_s", a.connect_timeout_s, 1, 3600);
+  r.Int("read_timeout_s", a.read_timeout_s, 1, 3600);
   r.ReportUnknown(warnings);
 
   if (a.name.empty()) errors.push_back(r.where() + "name: required");
@@ -283,6 +285,10 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
   top.Str("alert_command", cfg.alert_command);
   top.StrList("alert_command_env", cfg.alert_command_env);
   top.Int("expired_retry_hours", cfg.expired_retry_hours, 1, 24 * 365);
+  top.Int("connect_timeout_s", cfg.connect_timeout_s, 1, 3600);
+  top.Int("read_timeout_s", cfg.read_timeout_s, 1, 3600);
+  top.Int("once_deadline_s", cfg.once_deadline_s, 1, 86400);
+  top.Int("max_concurrent_logins", cfg.max_concurrent_logins, 0, 10000);
   top.Known("admin");
   top.Known("intake");
   top.Known("account");
@@ -337,6 +343,10 @@ util::Result<Config> ParseConfig(const std::string& toml_text, const std::string
         cfg.accounts.push_back(std::move(a));
       }
     }
+  }
+  for (AccountConfig& a : cfg.accounts) {  // unset per-account timeouts take the global ones
+    if (a.connect_timeout_s == 0) a.connect_timeout_s = cfg.connect_timeout_s;
+    if (a.read_timeout_s == 0) a.read_timeout_s = cfg.read_timeout_s;
   }
   if (!errors.empty()) {
     std::string msg = path + ": " + errors.front();

@@ -89,6 +89,8 @@ struct AccountConfig {
   int refresh_token_lifetime_days = 90;
   int alert_days = 10;
   std::string client_secret_expires_at;  // RFC 3339, optional: tracked like the token deadline
+  int connect_timeout_s = 0;  // TCP connect + TLS handshake + greeting; 0 = the global key
+  int read_timeout_s = 0;     // any single read or write (IDLE waits apart); 0 = the global key
 };
 
 struct Config {
@@ -114,6 +116,10 @@ struct Config {
   std::string alert_command;    // run once a day per expiring account, JSON on stdin
   std::vector<std::string> alert_command_env;  // variables it may see (util/subprocess.h)
   int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
+  int connect_timeout_s = 30;      // default for every account's connect_timeout_s
+  int read_timeout_s = 120;        // default for every account's read_timeout_s
+  int once_deadline_s = 300;       // `run --once` gives up on an account after this long
+  int max_concurrent_logins = 10;  // accounts connecting at the same time; 0 = no bound
   std::vector<AccountConfig> accounts;
   std::vector<std::string> warnings;  // unknown keys and the like, one line each
 

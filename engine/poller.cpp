@@ -4,12 +4,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <random>
 #include <thread>
 
 #include "engine/alerts.h"
+#include "engine/connect_gate.h"
 #include "imap/session.h"
 #include "oauth/credentials.h"
 #include "oauth/source.h"
@@ -22,15 +24,20 @@ namespace {
 
 using util::Code;
 
-imap::Config ImapConfig(const config::AccountConfig& a, const PollerOptions& opts) {
+imap::Config ImapConfig(const config::AccountConfig& a, std::stop_token stop) {
   imap::Config c;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
   c.tls = a.tls == config::TlsMode::kStartTls ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
   c.ca_file = a.ca_file;
   c.verify = a.tls_verify;
-  c.connect_timeout = opts.connect_timeout;
-  c.io_timeout = opts.io_timeout;
+  // 0 (an AccountConfig not read from a file) means the global defaults.
+  const config::Config defaults;
+  c.connect_timeout = std::chrono::seconds(a.connect_timeout_s > 0 ? a.connect_timeout_s
+                                                                   : defaults.connect_timeout_s);
+  c.io_timeout =
+      std::chrono::seconds(a.read_timeout_s > 0 ? a.read_timeout_s : defaults.read_timeout_s);
+  c.stop = std::move(stop);  // a stop interrupts a blocked connect or read at once
   std::string name = a.name;
   c.log = [name](imap::LogLevel level, std::string_view raw) {
     // The session's lines quote the server: made printable (and redacted
@@ -71,7 +78,17 @@ struct SessionEnd {
   std::string server_text;
   Stage stage = Stage::kConnect;
   bool token_was_fresh = false;  // the rejected token had just been refreshed
+  bool server_busy = false;      // refused before login as overloaded: slow down, not a failure
 };
+
+// A server that turns us away before login because it is overloaded:
+// Dovecot's "Connection queue full" when imap-login's process_limit is hit,
+// [UNAVAILABLE], or any BYE instead of a greeting.
+bool ServerBusy(const util::Status& s, std::string_view server_text) {
+  if (s.code() != Code::kTransient) return false;
+  return !server_text.empty() || s.message().find("server said BYE") != std::string::npos;
+}
+
 
 recovery::LifecyclePolicy LifecyclePolicyFor(const config::Config& cfg,
                                              const config::AccountConfig& a,
@@ -95,7 +112,7 @@ class AccountWorker {
  public:
   AccountWorker(store::Store& store, const config::Config& cfg, const config::AccountConfig& a,
                 const recovery::IngestOptions& ingest, const PollerOptions& opts,
-                const util::Clock& clock)
+                const util::Clock& clock, ConnectGate& gate)
       : store_(store),
         cfg_(cfg),
         a_(a),
@@ -105,6 +122,7 @@ class AccountWorker {
           return f;
         }()),
         opts_(opts),
+        gate_(gate),
         clock_(clock),
         oauth_(oauth::UsesOAuthRefresh(a)),
         rng_(std::random_device{}()),
@@ -116,6 +134,12 @@ class AccountWorker {
       spdlog::error("{}", s.message());
       result_.last_error = s;
       return result_;
+    }
+    // Spread the first connects of many accounts over connect_jitter.
+    if (opts_.connect_jitter.count() > 0 && cfg_.accounts.size() > 1) {
+      const auto first = std::chrono::milliseconds(
+          std::uniform_int_distribution<std::int64_t>(0, opts_.connect_jitter.count())(rng_));
+      if (!SleepFor(first, stop)) return Interrupted(stop);
     }
     using K = recovery::Action::Kind;
     recovery::Event ev = Tick();
@@ -137,7 +161,7 @@ class AccountWorker {
               spdlog::warn("account {}: {}; reconnecting in {} s", a_.name, act.cause,
                            std::chrono::duration_cast<std::chrono::seconds>(act.delay).count());
             }
-            if (!SleepFor(act.delay, stop)) return result_;
+            if (!SleepFor(act.delay, stop)) return Interrupted(stop);
             next = Tick();
             break;
           case K::kStop:
@@ -152,6 +176,13 @@ class AccountWorker {
       }
       ev = next ? std::move(*next) : Tick();
     }
+    return Interrupted(stop);
+  }
+
+  // A stop (a signal, once_deadline) cut the run short: said in the result,
+  // so `run` can tell a clean daemon stop from a pass that did not finish.
+  AccountResult Interrupted(const std::stop_token& stop) {
+    if (stop.stop_requested()) result_.interrupted = true;
     return result_;
   }
 
@@ -360,14 +391,30 @@ class AccountWorker {
   SessionEnd Session(std::stop_token stop, bool force_refresh) {
     SessionEnd end;
     imap::Error err;
-    auto session = imap::Session::Connect(ImapConfig(a_, opts_), &err);
+    if (!gate_.Acquire(stop)) {
+      end.status = util::Error(Code::kTransient, "stopped before connecting");
+      return end;
+    }
+    ConnectSlot slot(&gate_);  // held from connect to login, see engine/connect_gate.h
+    auto session = imap::Session::Connect(ImapConfig(a_, stop), &err);
     if (!session.ok()) {
       end.status = session.status();
       end.server_text = err.server_text;
+      end.server_busy = ServerBusy(end.status, end.server_text);
+      if (end.server_busy) slot.MarkBusy();
       return end;
     }
     end.status = Authenticate(*session, force_refresh, end);
-    if (!end.status.ok()) return end;
+    if (!end.status.ok()) {
+      // [UNAVAILABLE] to a login is the server's way of saying "not now".
+      if (end.status.code() == Code::kTransient &&
+          session->last_error().server_text.find("[UNAVAILABLE]") != std::string::npos) {
+        end.server_busy = true;
+        slot.MarkBusy();
+      }
+      return end;
+    }
+    slot.Release();
     end.stage = SessionEnd::Stage::kSync;
     auto caps = session->GetCapabilities();
     const bool idle = caps.ok() && caps->Has("IDLE");
@@ -456,6 +503,7 @@ class AccountWorker {
   const config::AccountConfig& a_;
   const recovery::FilingOptions filing_;  // role = "intake" accounts apply its intake rules
   const PollerOptions& opts_;
+  ConnectGate& gate_;
   const util::Clock& clock_;
   const bool oauth_;
   std::unique_ptr<oauth::CredentialSource> creds_;
@@ -477,16 +525,43 @@ std::map<std::string, AccountResult> RunPoller(store::Store& store, const config
                                                std::stop_token stop) {
   std::map<std::string, AccountResult> results;
   std::mutex mu;
-  std::vector<std::jthread> threads;
-  for (const auto& a : cfg.accounts) {
-    threads.emplace_back([&, acct = &a](std::stop_token) {
-      AccountWorker w(store, cfg, *acct, ingest, opts, clock);
-      AccountResult r = w.Run(stop);
-      std::lock_guard lock(mu);
-      results[acct->name] = std::move(r);
+  // Workers stop on the caller's stop or, with once, at the deadline.
+  std::stop_source run;
+  std::stop_callback forward(stop, [&run] { run.request_stop(); });
+  std::atomic<bool> deadline_passed{false};
+  std::jthread deadline;
+  if (opts.once && opts.once_deadline.count() > 0) {
+    deadline = std::jthread([&](std::stop_token) {
+      if (SleepFor(opts.once_deadline, run.get_token())) {
+        deadline_passed = true;
+        run.request_stop();
+      }
     });
   }
-  threads.clear();  // joins
+  ConnectGate gate(opts.max_concurrent_logins);
+  {
+    std::vector<std::jthread> threads;
+    for (const auto& a : cfg.accounts) {
+      threads.emplace_back([&, acct = &a](std::stop_token) {
+        AccountWorker w(store, cfg, *acct, ingest, opts, clock, gate);
+        AccountResult r = w.Run(run.get_token());
+        std::lock_guard lock(mu);
+        results[acct->name] = std::move(r);
+      });
+    }
+  }  // joins the workers
+  const bool gave_up = deadline_passed && !stop.stop_requested();
+  run.request_stop();  // ends the deadline timer
+  if (gave_up) {
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(opts.once_deadline).count();
+    for (auto& [name, r] : results) {
+      if (!r.interrupted) continue;
+      r.ok = false;
+      r.last_error =
+          util::Error(Code::kTransient, "gave up after once_deadline_s = " + std::to_string(secs) +
+                                            "; last error: " + r.last_error.ToString());
+    }
+  }
   return results;
 }
 

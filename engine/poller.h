@@ -36,8 +36,15 @@ struct PollerOptions {
   std::chrono::milliseconds backoff_min{1000};
   std::chrono::milliseconds backoff_max{300'000};
   std::chrono::minutes idle_max{25};  // RFC 2177: re-issue IDLE before 29 minutes
-  std::chrono::milliseconds connect_timeout{15'000};
-  std::chrono::milliseconds io_timeout{120'000};
+  // With once: an account still failing (or stalled) after this long since
+  // the start is given up on; its result names the last error.
+  std::chrono::milliseconds once_deadline{300'000};
+  // Accounts logging in at the same time (engine/connect_gate.h); 0 = no bound.
+  int max_concurrent_logins = 10;
+  // Before its first connect an account waits a random part of this, so
+  // hundreds of accounts do not all knock at the same instant.
+  std::chrono::milliseconds connect_jitter{1000};
+  // Connect and read timeouts are per account (config connect_timeout_s, read_timeout_s).
   std::chrono::seconds outage_check{10};  // how often a stopped account looks for a reauth
   std::shared_ptr<const store::SecretBox> secrets;  // required for OAuth accounts
   recovery::IntakeOptions intake;  // for role = "intake" accounts: the forwarded-mail rules
@@ -49,6 +56,7 @@ struct AccountResult {
   util::Status last_error;
   SyncStats totals;
   std::uint64_t open_outage = 0;
+  bool interrupted = false;  // a stop (signal, once_deadline) cut the last pass short
 };
 
 // Runs until `stop` is requested (or, with opts.once, after one pass).

@@ -22,6 +22,27 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// CAPABILITY. libetpan dereferences the stored capability list when the
+// tagged OK arrives, which is NULL when the server answered without a
+// "* CAPABILITY" line (found by fuzz/imap_response_fuzz.cpp): seed an empty
+// list first; a real answer replaces it.
+int CapabilityCommand(mailimap* imap) {
+  if (imap->imap_connection_info != nullptr &&
+      imap->imap_connection_info->imap_capability == nullptr) {
+    clist* empty = clist_new();
+    if (empty == nullptr) return MAILIMAP_ERROR_MEMORY;
+    imap->imap_connection_info->imap_capability = mailimap_capability_data_new(empty);
+    if (imap->imap_connection_info->imap_capability == nullptr) {
+      clist_free(empty);
+      return MAILIMAP_ERROR_MEMORY;
+    }
+  }
+  mailimap_capability_data* caps = nullptr;
+  int r = mailimap_capability(imap, &caps);
+  if (caps != nullptr) mailimap_capability_data_free(caps);
+  return r;
+}
+
 }  // namespace
 
 namespace detail {
@@ -226,9 +247,9 @@ util::Result<Session> Session::Connect(const Config& cfg, Error* error) {
                                     std::to_string(cfg.port) + " (verify = false)");
   }
 
-  detail::ConnectOptions opts{cfg.host,      cfg.port,        cfg.ca_file,
-                              cfg.verify,    cfg.server_name, cfg.connect_timeout,
-                              cfg.io_timeout};
+  detail::ConnectOptions opts{cfg.host,       cfg.port,        cfg.ca_file,
+                              cfg.verify,     cfg.server_name, cfg.connect_timeout,
+                              cfg.io_timeout, cfg.stop};
   std::unique_ptr<detail::Connection> owned;
   if (auto e = detail::Connection::Open(opts, &owned)) return fail(*e);
   if (cfg.tls == TlsMode::kImplicit) {
@@ -319,10 +340,8 @@ util::Status Session::Authenticate(const Credentials& creds) {
     return st;
   }
   // Capabilities grow after login (IDLE, MOVE...): ask afresh.
-  mailimap_capability_data* caps = nullptr;
-  r = mailimap_capability(s.imap.get(), &caps);
+  r = CapabilityCommand(s.imap.get());
   if (r != MAILIMAP_NO_ERROR) return s.FailEtpan(r, Scope::kAccount, "CAPABILITY");
-  mailimap_capability_data_free(caps);
   return util::Status::Ok();
 }
 
@@ -331,10 +350,8 @@ util::Result<Capabilities> Session::GetCapabilities() {
   if (auto st = s.CheckAlive(); !st.ok()) return st;
   mailimap_connection_info* info = s.imap->imap_connection_info;
   if (info == nullptr || info->imap_capability == nullptr) {
-    mailimap_capability_data* caps = nullptr;
-    int r = mailimap_capability(s.imap.get(), &caps);
+    int r = CapabilityCommand(s.imap.get());
     if (r != MAILIMAP_NO_ERROR) return s.FailEtpan(r, Scope::kAccount, "CAPABILITY");
-    mailimap_capability_data_free(caps);
     info = s.imap->imap_connection_info;
   }
   std::vector<std::string> names;

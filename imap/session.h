@@ -55,6 +55,10 @@ struct Config {
   std::string server_name;  // name for SNI and hostname verification; empty = host
   std::chrono::milliseconds connect_timeout{15'000};  // TCP connect + TLS handshake + greeting
   std::chrono::milliseconds io_timeout{120'000};      // any single read or write
+  // When requested (from any thread), a blocked connect, TLS handshake,
+  // read or write fails at once with kTransient "... interrupted: stopping"
+  // and the session is dead: shutdown never waits for a timeout.
+  std::stop_token stop;
   LogSink log;
 };
 

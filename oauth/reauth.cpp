@@ -42,7 +42,7 @@ util::Result<ReauthOutcome> CompleteReauth(store::Store& st, const store::Secret
 
 std::string AuthorizeEndpointFor(const config::AccountConfig& a) {
   if (!a.authorize_endpoint.empty()) return a.authorize_endpoint;
-  return DefaultAuthorizeEndpoint(a.provider, a.tenant);
+  return DefaultAuthorizeEndpoint(std::string(config::Name(a.provider)), a.tenant);
 }
 
 namespace {

@@ -20,6 +20,7 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export LSAN_OPTIONS="suppressions=$ROOT/fuzz/lsan.supp"  # third-party leaks, each explained there
 TARGETS=(forward_fuzz msg_fuzz mime_parse_fuzz mailbox_fuzz config_fuzz)
+[ -x "$BUILD/imap_response_fuzz" ] && TARGETS+=(imap_response_fuzz)
 SHARE=$(( SECONDS_TO_RUN / ${#TARGETS[@]} ))
 [ "$SHARE" -lt 1 ] && SHARE=1
 for target in "${TARGETS[@]}"; do
@@ -41,6 +42,9 @@ for target in "${TARGETS[@]}"; do
       MAX_LEN=65536 ;;
     config_fuzz)
       SEEDS=("$ROOT/fuzz/seeds/config")
+      MAX_LEN=16384 ;;
+    imap_response_fuzz)  # server transcripts; a crash goes to fixtures/imap-crashes/
+      SEEDS=("$ROOT/fixtures/imap-responses")
       MAX_LEN=16384 ;;
   esac
   echo "== $target: ${SHARE}s"

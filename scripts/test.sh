@@ -128,6 +128,14 @@ REL_ARGS=(--bin "$BUILD/cli/deskmail" --work "$BUILD/reliability")
 [ "$LONG" = 1 ] && REL_ARGS+=(--long)
 python3 "$ROOT/tests/reliability/run.py" "${REL_ARGS[@]}"
 
+# Network faults through a proxy, and many accounts on one run
+# (tests/reliability/proxy_test.py, many_accounts.py): CI-sized, full with --long.
+step "network faults and many accounts"
+NET_LONG=()
+[ "$LONG" = 1 ] && NET_LONG=(--long)
+python3 "$ROOT/tests/reliability/proxy_test.py" --deskmail "$BUILD/cli/deskmail" "${NET_LONG[@]}"
+python3 "$ROOT/tests/reliability/many_accounts.py" --deskmail "$BUILD/cli/deskmail" "${NET_LONG[@]}"
+
 # ASan+UBSan in CI: the store, MIME, config and recovery suites (the
 # parsers and the code that writes the store). The whole suite doubles the
 # build on 2 cores and does not fit CI's 30 minutes; --sanitize runs it all.

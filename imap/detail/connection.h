@@ -3,8 +3,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 
 #include "imap/error.h"
@@ -23,6 +25,23 @@ struct ConnectOptions {
   std::string server_name;  // SNI + hostname check; empty = host
   std::chrono::milliseconds connect_timeout{15'000};
   std::chrono::milliseconds io_timeout{120'000};
+  // A stop request interrupts connect, handshake, read and write at once
+  // (they fail with "interrupted"): shutdown never waits for a timeout.
+  std::stop_token stop;
+};
+
+// Owns a file descriptor; closes it on destruction.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd();
+  UniqueFd(UniqueFd&& o) noexcept : fd_(o.fd_) { o.fd_ = -1; }
+  UniqueFd& operator=(UniqueFd&& o) noexcept;
+  int get() const { return fd_; }
+
+ private:
+  int fd_ = -1;
 };
 
 enum class WaitResult { kReadable, kTimeout, kWoken, kError };
@@ -32,7 +51,7 @@ class Connection {
   struct Key {};  // only Open() constructs
 
  public:
-  Connection(Key, int fd, ConnectOptions opts) : fd_(fd), opts_(std::move(opts)) {}
+  Connection(Key, int fd, ConnectOptions opts);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -67,23 +86,31 @@ class Connection {
   std::string LastByeText() const;
 
  private:
-  // Polls fd_ for `events` until `deadline`; false on timeout or error.
-  bool PollUntil(short events, std::chrono::steady_clock::time_point deadline);
+  enum class PollResult { kReady, kTimeout, kStopped };
+  // Polls fd_ for `events` (and the wake-up fd) until `deadline`. kReady
+  // also on a socket error, which the next call reports.
+  PollResult PollUntil(short events, std::chrono::steady_clock::time_point deadline);
+  // Sets io_error_ for a PollResult other than kReady.
+  void NoteWaitFailure(PollResult r, const char* what);
   void RememberReceived(const char* data, size_t n);
+  // The result of a read that met the peer's EOF.
+  long PeerClosed();
 
   struct SslFree {
     void operator()(SSL* p) const;
   };
-  struct SslCtxFree {
-    void operator()(SSL_CTX* p) const;
-  };
 
   int fd_ = -1;  // owned; closed by Close() or the destructor
   ConnectOptions opts_;
-  std::unique_ptr<SSL_CTX, SslCtxFree> ctx_;
+  // eventfd made readable by opts_.stop (from whichever thread requests the
+  // stop, e.g. the signal-handling one); polled beside the socket.
+  UniqueFd wake_;
+  std::optional<std::stop_callback<std::function<void()>>> on_stop_;
+  std::shared_ptr<SSL_CTX> ctx_;  // shared by every connection with the same (ca_file, verify)
   std::unique_ptr<SSL, SslFree> ssl_;
   std::string io_error_;
   std::string tail_;  // last bytes received, for BYE text after a drop
+  bool eof_seen_ = false;
 };
 
 }  // namespace imap::detail

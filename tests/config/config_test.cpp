@@ -243,3 +243,36 @@ TEST_CASE("the intake's authentication keys: defaults, values, and require = non
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.status().message(), Catch::Contains("intake.require = \"spf\""));
 }
+
+TEST_CASE("network timeouts and limits: global keys, per-account overrides, defaults") {
+  auto defaults = config::ParseConfig("[[account]]\nname = \"a\"\n", "f");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->connect_timeout_s == 30);
+  CHECK(defaults->read_timeout_s == 120);
+  CHECK(defaults->once_deadline_s == 300);
+  CHECK(defaults->max_concurrent_logins == 10);
+  CHECK(defaults->accounts[0].connect_timeout_s == 30);
+  CHECK(defaults->accounts[0].read_timeout_s == 120);
+
+  auto cfg = config::ParseConfig(
+      "connect_timeout_s = 5\nread_timeout_s = 40\nonce_deadline_s = 60\n"
+      "max_concurrent_logins = 3\n"
+      "[[account]]\nname = \"a\"\n"
+      "[[account]]\nname = \"b\"\nconnect_timeout_s = 2\nread_timeout_s = 7\n",
+      "f");
+  REQUIRE(cfg.ok());
+  CHECK(cfg->warnings.empty());
+  CHECK(cfg->once_deadline_s == 60);
+  CHECK(cfg->max_concurrent_logins == 3);
+  CHECK(cfg->accounts[0].connect_timeout_s == 5);
+  CHECK(cfg->accounts[0].read_timeout_s == 40);
+  CHECK(cfg->accounts[1].connect_timeout_s == 2);
+  CHECK(cfg->accounts[1].read_timeout_s == 7);
+
+  for (const char* bad :
+       {"read_timeout_s = 0\n", "connect_timeout_s = -1\n", "once_deadline_s = 0\n",
+        "[[account]]\nname = \"a\"\nread_timeout_s = 0\n"}) {
+    INFO(bad);
+    CHECK_FALSE(config::ParseConfig(bad, "f").ok());
+  }
+}

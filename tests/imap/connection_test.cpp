@@ -9,7 +9,9 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -145,6 +147,107 @@ TEST_CASE("A peer that sends random bytes in the handshake is a final TLS error"
   REQUIRE_FALSE(s.ok());
   CAPTURE(err.message);
   CHECK(err.cls == imap::ErrorClass::kTls);
+}
+
+// Requests a stop on `source` after `delay`, from another thread (as the
+// signal-handling thread does).
+class StopLater {
+ public:
+  StopLater(std::stop_source& source, std::chrono::milliseconds delay)
+      : thread_([&source, delay] {
+          std::this_thread::sleep_for(delay);
+          source.request_stop();
+        }) {}
+  ~StopLater() { thread_.join(); }
+
+ private:
+  std::thread thread_;
+};
+
+void CheckInterruptedPromptly(imap::Config cfg) {
+  std::stop_source source;
+  cfg.stop = source.get_token();
+  cfg.connect_timeout = 60s;  // far longer than the test may take
+  cfg.io_timeout = 60s;
+  const auto start = Clock::now();
+  imap::Error err;
+  util::Result<imap::Session> s = util::Status::Ok();
+  {
+    StopLater stopper(source, 300ms);
+    s = imap::Session::Connect(cfg, &err);
+  }
+  const auto took = Clock::now() - start;
+  REQUIRE_FALSE(s.ok());
+  CAPTURE(err.message);
+  CHECK(err.cls == imap::ErrorClass::kTransient);
+  CHECK(err.message.find("interrupted") != std::string::npos);
+  CHECK(took < 5s);
+}
+
+TEST_CASE("A stop request interrupts a stalled TLS handshake", "[imap][connection][stop]") {
+  std::atomic<bool> done{false};
+  LoopbackServer server([&](int) {
+    while (!done) std::this_thread::sleep_for(10ms);  // accepts, never answers
+  });
+  CheckInterruptedPromptly(Implicit(server.port()));
+  done = true;
+}
+
+TEST_CASE("A stop request interrupts a read waiting for the greeting", "[imap][connection][stop]") {
+  std::atomic<bool> done{false};
+  LoopbackServer server([&](int) {
+    while (!done) std::this_thread::sleep_for(10ms);
+  });
+  imap::Config cfg = Implicit(server.port());
+  cfg.tls = imap::TlsMode::kNone;
+  CheckInterruptedPromptly(cfg);
+  done = true;
+}
+
+TEST_CASE("A stop requested before connecting fails at once", "[imap][connection][stop]") {
+  std::atomic<bool> done{false};
+  LoopbackServer server([&](int) {
+    while (!done) std::this_thread::sleep_for(10ms);
+  });
+  std::stop_source source;
+  source.request_stop();
+  imap::Config cfg = Implicit(server.port());
+  cfg.stop = source.get_token();
+  const auto start = Clock::now();
+  imap::Error err;
+  auto s = imap::Session::Connect(cfg, &err);
+  CHECK_FALSE(s.ok());
+  CHECK(err.message.find("interrupted") != std::string::npos);
+  CHECK(Clock::now() - start < 2s);
+  done = true;
+}
+
+TEST_CASE("A link cut inside a literal fails the command instead of spinning",
+          "[imap][connection]") {
+  // libetpan reads again after EOF inside a literal; a driver that kept
+  // answering 0 made it loop forever (seen with a proxy cutting a FETCH).
+  LoopbackServer server([](int c) {
+    const std::string greeting = "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n";
+    [[maybe_unused]] ssize_t n = write(c, greeting.data(), greeting.size());
+    char buf[512];
+    n = read(c, buf, sizeof buf);  // the LOGIN command
+    const std::string cut = "* LIST () \"/\" {50}\r\nonly twenty bytes...";
+    n = write(c, cut.data(), cut.size());
+  });
+  imap::Config cfg = Implicit(server.port());
+  cfg.tls = imap::TlsMode::kNone;
+  auto s = imap::Session::Connect(cfg);
+  REQUIRE(s.ok());
+  auto result = std::async(std::launch::async, [&] {
+    return s->Authenticate(imap::Login{"user", "pw"});
+  });
+  if (result.wait_for(10s) != std::future_status::ready) {
+    FAIL_CHECK("Authenticate still running 10 s after the link was cut");
+    std::_Exit(1);  // the reader thread spins forever; nothing else can end it
+  }
+  util::Status st = result.get();
+  CAPTURE(st.ToString());
+  CHECK(st.code() == util::Code::kTransient);
 }
 
 }  // namespace
