@@ -72,7 +72,9 @@ start_dovecot() {
 }
 
 # ASan + UBSan: every error aborts the test that met it.
-SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+# -Wno-maybe-uninitialized: GCC 12 with ASan reports false positives inside
+# libstdc++'s <regex> (pulled in by Catch2), which -Werror would turn fatal.
+SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # sanitize_suite TARGETS CTEST_REGEX: builds TARGETS in build-asan and runs them.
@@ -94,9 +96,9 @@ tsan_suite() {
   configure "$dir" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
   cmake --build "$dir" -j "$JOBS" --target engine_test deskmail
-  step "TSan: pipeline and poller tests"
+  step "TSan: engine tests (the pipeline, and the poller inside a TSan-built deskmail run)"
   (cd "$dir" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
-    ctest --output-on-failure -j "$JOBS" --timeout 900 -R '^engine: (pipeline|run|lifecycle)')
+    ctest --output-on-failure -j "$JOBS" --timeout 900 -R '^engine: ?')
 }
 
 case "$MODE" in
@@ -141,7 +143,7 @@ python3 "$ROOT/tests/reliability/many_accounts.py" --deskmail "$BUILD/cli/deskma
 # build on 2 cores and does not fit CI's 30 minutes; --sanitize runs it all.
 if [ "${DESKMAIL_CI_SANITIZE:-1}" = 1 ]; then
   sanitize_suite "store_test mime_test config_test recovery_test" \
-    '^(store|mime|config|recovery): '
+    '^(store|mime|config|recovery): ?'
 fi
 
 # Bounded fuzzing of every target (clang, libFuzzer, ASan/UBSan).

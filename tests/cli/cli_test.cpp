@@ -317,3 +317,50 @@ TEST_CASE("a subject with an escape sequence prints made visible in tickets show
   auto j = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
   CHECK(j["subject"].get<std::string>().find("\x1b]0;owned\x07") != std::string::npos);
 }
+
+TEST_CASE("tickets --ignored lists auto-replies and bulk mail, and nothing else") {
+  Sandbox sb;
+  sb.Write("in/01-good.eml", kGood);
+  sb.Write("in/02-ooo.eml",
+           "From: away@customer.example\nTo: support@example.com\nSubject: Out of office\n"
+           "Message-ID: <ooo@customer.example>\nAuto-Submitted: auto-replied\n\n"
+           "I am away until Monday.\n");
+  sb.Write("in/03-bulk.eml",
+           "From: news@list.example\nTo: support@example.com\nSubject: Weekly digest\n"
+           "Message-ID: <digest@list.example>\nPrecedence: bulk\n"
+           "List-Unsubscribe: <mailto:leave@list.example>\n\nThis week...\n");
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run r = sb.Deskmail("tickets --ignored --json");
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  auto ignored = nlohmann::json::parse(r.out);
+  REQUIRE(ignored.size() == 2);
+  std::set<std::string> subjects;
+  for (const auto& m : ignored) {
+    subjects.insert(m["subject"].get<std::string>());
+    CHECK_FALSE(m["reason"].get<std::string>().empty());  // says why it was ignored
+  }
+  CHECK(subjects == std::set<std::string>{"Out of office", "Weekly digest"});
+  // The same in text, and an account filter that matches nothing.
+  Run text = sb.Deskmail("tickets --ignored");
+  CHECK_THAT(text.out, Catch::Contains("Out of office"));
+  CHECK_THAT(sb.Deskmail("tickets --ignored --account other").out,
+             Catch::Contains("no ignored messages"));
+}
+
+TEST_CASE("verify: a replayed store is consistent, exit 0; --json has the counts") {
+  Sandbox sb;
+  sb.Write("in/a.eml", kGood);
+  sb.Write("in/b.eml", kGood2);
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  Run r = sb.Deskmail("verify --json");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["consistent"] == true);
+  CHECK(j["counts"]["messages"] == 2);
+  CHECK(j["findings"].empty());
+  Run text = sb.Deskmail("verify");
+  CHECK(text.code == 0);
+  CHECK_THAT(text.out, Catch::Contains("consistent"));
+}
