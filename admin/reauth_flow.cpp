@@ -34,8 +34,8 @@ std::string RedirectUri(const App& app) { return app.public_url + "/oauth/callba
 // Why `a` cannot be reauthenticated here; "" when it can.
 std::string CannotReauth(const App& app, const config::AccountConfig& a) {
   if (!oauth::UsesOAuthRefresh(a) || a.client_id.empty()) {
-    return "Support email " + a.name + " does not sign in through OAuth (auth = \"" + a.auth +
-           "\"): there is nothing to reauthenticate.";
+    return "Support email " + a.name + " does not sign in through OAuth (auth = \"" +
+           std::string(config::Name(a.auth)) + "\"): there is nothing to reauthenticate.";
   }
   if (!app.box) return "The console has no key to seal tokens with (no OAuth account at start).";
   return "";
@@ -71,7 +71,7 @@ void StartAuthorize(App& app, const SessionRef& s, const config::AccountConfig& 
       {"code_challenge_method", "S256"},
       {"login_hint", a.address},
       {"prompt", "select_account"}};
-  if (a.provider == "google") {
+  if (a.provider == config::Provider::kGoogle) {
     q.back().second = "consent";  // Google issues a refresh token only with consent
     q.emplace_back("access_type", "offline");
   }

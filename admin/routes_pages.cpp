@@ -35,8 +35,8 @@ std::string Day(const nlohmann::json& rfc3339) {
 
 // One row of the Support Emails table / dashboard list.
 nlohmann::json AccountRow(const config::AccountConfig& c, nlohmann::json a, std::uint64_t today) {
-  a["provider"] = c.provider;
-  a["role"] = c.role;
+  a["provider"] = std::string(config::Name(c.provider));
+  a["role"] = std::string(config::Name(c.role));
   a["deadline_day"] = Day(a["reauth_deadline"]);
   a["last_sync_shown"] = a["last_sync"].is_string() ? a["last_sync"] : nlohmann::json("never");
   a["today"] = today;
@@ -54,12 +54,12 @@ nlohmann::json Settings(const config::AccountConfig& c) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"name", c.name},
       {"address", c.address},
-      {"role", c.role},
-      {"provider", c.provider},
+      {"role", std::string(config::Name(c.role))},
+      {"provider", std::string(config::Name(c.provider))},
       {"host", c.host + ":" + std::to_string(c.port)},
-      {"tls", c.tls},
+      {"tls", std::string(config::Name(c.tls))},
       {"username", c.username},
-      {"auth", c.auth},
+      {"auth", std::string(config::Name(c.auth))},
       {"tenant", c.tenant},
       {"client_id", c.client_id},
       {"client_secret_env", c.client_secret_env.empty() ? "" : "$" + c.client_secret_env},
@@ -67,8 +67,8 @@ nlohmann::json Settings(const config::AccountConfig& c) {
       {"authorize_endpoint", c.authorize_endpoint},
       {"folders", folders},
       {"poll_interval_s", std::to_string(c.poll_interval_s)},
-      {"post_action", c.post_action},
-      {"reauth_policy", c.reauth_policy},
+      {"post_action", std::string(config::Name(c.post_action))},
+      {"reauth_policy", std::string(config::Name(c.reauth_policy))},
       {"refresh_token_lifetime_days", std::to_string(c.refresh_token_lifetime_days)},
       {"alert_days", std::to_string(c.alert_days)},
   };
@@ -177,7 +177,7 @@ void AddPageRoutes(App& app, httplib::Server& srv) {
     });
     if (!rs.ok()) return SendError(app, s, res, 500, "the store: " + rs.ToString());
     m["csrf"] = s.s.csrf;
-    m["oauth"] = c->auth == "xoauth2" && !c->client_id.empty();
+    m["oauth"] = c->auth == config::Auth::kXOAuth2 && !c->client_id.empty();
     m["in_serve"] = !app.opts.with_pollers;
     m["redirect_uri"] = app.public_url + "/oauth/callback";
     SendPage(res, 200, Page(app, s, "Edit " + c->name, RenderTemplate("edit", m)));

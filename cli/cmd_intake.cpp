@@ -52,8 +52,8 @@ int CmdIntake(const Context& ctx, const std::vector<std::string>& inputs,
   }
   // A hostile or broken sender must not make the intake hold gigabytes.
   if (inputs.empty()) {
-    sources.push_back(std::make_unique<engine::StreamSource>(
-        std::cin, "stdin", ctx.config.intake_max_message_bytes));
+    sources.push_back(std::make_unique<engine::StreamSource>(std::cin, "stdin",
+                                                             ctx.config.intake_max_message_bytes));
   }
   auto st = ctx.OpenStore(/*read_only=*/false);
   if (!st) return kExitFailure;

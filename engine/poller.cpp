@@ -89,7 +89,6 @@ bool ServerBusy(const util::Status& s, std::string_view server_text) {
   return !server_text.empty() || s.message().find("server said BYE") != std::string::npos;
 }
 
-
 recovery::LifecyclePolicy LifecyclePolicyFor(const config::Config& cfg,
                                              const config::AccountConfig& a,
                                              const PollerOptions& opts) {

@@ -62,7 +62,8 @@ util::Result<SourceBatch> StreamSource::Next(std::size_t /*max_count*/, std::uin
       break;
     }
   }
-  if (m.error.ok() && in_.bad()) m.error = util::Error(util::Code::kIOError, name_ + ": read failed");
+  if (m.error.ok() && in_.bad())
+    m.error = util::Error(util::Code::kIOError, name_ + ": read failed");
   b.messages.push_back(std::move(m));
   b.cursor = 1;
   b.end = true;

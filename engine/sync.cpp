@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "engine/pipeline.h"
-#include "util/metrics.h"
 #include "engine/source.h"
 #include "mime/message.h"
+#include "util/metrics.h"
 
 namespace engine {
 namespace {

@@ -103,7 +103,7 @@ struct Outcome {
     // recorded vouches for (recovery/forwarder_auth.h): filed as ordinary
     // mail, flagged "unauthenticated forward"
     kUnauthenticated,
-    kNotForward,    // ordinary mail on the intake account
+    kNotForward,  // ordinary mail on the intake account
   };
   Intake intake = Intake::kNone;
   bool undated = false;  // intake: the original's date is unknown (flagged)

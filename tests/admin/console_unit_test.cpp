@@ -63,7 +63,7 @@ TEST_CASE("an authorization state older than 10 minutes is refused") {
   config::AccountConfig a;
   a.name = "a";
   a.address = "support@example.com";
-  a.provider = "custom";
+  a.provider = config::Provider::kCustom;
   a.client_id = "client";
   a.authorize_endpoint = "http://127.0.0.1:9/authorize";
   a.token_endpoint = "http://127.0.0.1:9/token";
