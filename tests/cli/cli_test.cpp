@@ -349,7 +349,7 @@ TEST_CASE("tickets --ignored lists auto-replies and bulk mail, and nothing else"
              Catch::Contains("no ignored messages"));
 }
 
-TEST_CASE("verify: a replayed store is consistent, exit 0; --json has the counts") {
+TEST_CASE("verify: a replayed store is consistent, exit 0, and --json has the counts") {
   Sandbox sb;
   sb.Write("in/a.eml", kGood);
   sb.Write("in/b.eml", kGood2);

@@ -87,7 +87,7 @@ TEST_CASE("pipeline: batches commit in fetch order with their checkpoints") {
               .ok());
 }
 
-TEST_CASE("pipeline: the bytes in flight stay under the bound; a bigger message passes alone") {
+TEST_CASE("pipeline: the bytes in flight stay under the bound, and a bigger message passes alone") {
   test_support::TempStore ts;
   TestSource src(40, 100 << 10);  // 40 messages of ~100 KB
   engine::PipelineOptions po;

@@ -46,7 +46,7 @@ TEST_CASE("SIGINT and SIGTERM mid-sync finish the batch in flight and exit clean
     INFO(sb.SpawnLog());
     REQUIRE(exited);
     CHECK(WIFEXITED(st));  // not killed by the signal: it was handled
-    CHECK_THAT(sb.SpawnLog(), Catch::Contains("finishing the current batch and stopping"));
+    CHECK_THAT(sb.SpawnLog(), Catch::Contains("finishing the commit in progress and stopping"));
     const std::uint64_t at_exit = sb.Messages();
     CHECK(at_exit >= at_signal);
     CHECK(at_exit < static_cast<std::uint64_t>(n));  // it did stop early
