@@ -1,4 +1,5 @@
 #include "admin/security.h"
+#include "util/base64url.h"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -13,49 +14,13 @@ constexpr std::uint64_t kN = 1 << 15, kR = 8, kP = 1;
 constexpr std::size_t kHashLen = 32;
 
 std::string B64(const unsigned char* data, std::size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return util::Base64UrlEncode(std::string_view(reinterpret_cast<const char*>(data), n));
 }
 
 std::optional<std::vector<unsigned char>> UnB64(const std::string& in) {
-  std::vector<unsigned char> out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-')
-      v = 62;
-    else if (c == '_')
-      v = 63;
-    else
-      return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<unsigned char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
+  auto s = util::Base64UrlDecode(in);
+  if (!s) return std::nullopt;
+  return std::vector<unsigned char>(s->begin(), s->end());
 }
 
 struct ParsedHash {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "oauth/http.h"
+#include "util/base64url.h"
 
 namespace oauth {
 namespace {
@@ -292,60 +293,13 @@ std::string DefaultAuthorizeEndpoint(std::string_view provider, std::string_view
   return "";
 }
 
-namespace {
-std::string Base64Url(const unsigned char* data, std::size_t n) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    acc = (acc << 8) | data[i];
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
-}
-
-std::optional<std::string> Base64UrlDecode(std::string_view in) {
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '-' || c == '+')
-      v = 62;
-    else if (c == '_' || c == '/')
-      v = 63;
-    else if (c == '=')
-      break;
-    else
-      return std::nullopt;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  return out;
-}
-}  // namespace
+namespace {}  // namespace
 
 std::string PkceChallengeS256(const std::string& verifier) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), digest);
-  return Base64Url(digest, sizeof digest);
+  return util::Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 std::string IdTokenIdentity(const std::string& id_token) {
@@ -353,7 +307,8 @@ std::string IdTokenIdentity(const std::string& id_token) {
   if (dot1 == std::string::npos) return "";
   const auto dot2 = id_token.find('.', dot1 + 1);
   if (dot2 == std::string::npos) return "";
-  auto payload = Base64UrlDecode(std::string_view(id_token).substr(dot1 + 1, dot2 - dot1 - 1));
+  auto payload =
+      util::Base64UrlDecode(std::string_view(id_token).substr(dot1 + 1, dot2 - dot1 - 1));
   if (!payload) return "";
   json claims = json::parse(*payload, nullptr, /*allow_exceptions=*/false);
   if (!claims.is_object()) return "";
