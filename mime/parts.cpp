@@ -59,6 +59,15 @@ bool MemView(GMimeStream* s, std::string_view* view) {
   return true;
 }
 
+// The stream's bytes: viewed in place when MemView can, else read into
+// `copy`, which must outlive the returned view.
+std::string_view StreamBytes(GMimeStream* s, std::string* copy) {
+  std::string_view view;
+  if (MemView(s, &view)) return view;
+  *copy = ReadAll(s);
+  return *copy;
+}
+
 // GMime's base64 decoder silently skips junk; say when the data was damaged.
 const char* Base64Damage(std::string_view enc) {
   std::size_t quantum = 0;
@@ -225,12 +234,8 @@ void PartWalker::DecodedBytes(GMimePart* part, const std::string& content_type,
   if (w == nullptr) return;
   GMimeStream* stream = g_mime_data_wrapper_get_stream(w);
   if (stream == nullptr) return;
-  std::string_view raw;
   std::string copy;
-  if (!MemView(stream, &raw)) {
-    copy = ReadAll(stream);
-    raw = copy;
-  }
+  const std::string_view raw = StreamBytes(stream, &copy);
   const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
   switch (enc) {
     case GMIME_CONTENT_ENCODING_BASE64:
@@ -428,12 +433,8 @@ void PartWalker::AddStreamedAttachment(GMimePart* part, const std::string& conte
   GMimeDataWrapper* w = g_mime_part_get_content(part);
   GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
   if (stream != nullptr) {
-    std::string_view raw;
     std::string copy;
-    if (!MemView(stream, &raw)) {
-      copy = ReadAll(stream);
-      raw = copy;
-    }
+    const std::string_view raw = StreamBytes(stream, &copy);
     const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
     if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
         enc == GMIME_CONTENT_ENCODING_UUENCODE) {
