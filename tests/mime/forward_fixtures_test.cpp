@@ -12,6 +12,7 @@
 
 #include "mime/forward.h"
 #include "mime/message.h"
+#include "util/clock.h"
 
 namespace {
 
@@ -20,15 +21,6 @@ std::string ReadFile(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string Rfc3339(std::int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string Str(const nlohmann::json& j, const char* key) {
@@ -70,7 +62,7 @@ TEST_CASE("intake fixtures unwrap as expected", "[forward][fixtures]") {
       CHECK_FALSE(f->original.date.has_value());
     } else {
       REQUIRE(f->original.date.has_value());
-      CHECK(Rfc3339(*f->original.date) == Str(o, "date"));
+      CHECK(util::FormatRfc3339(*f->original.date) == Str(o, "date"));
     }
     CHECK(f->original.message_id == Str(o, "message_id"));
     CHECK(f->original.body_text.find(Str(o, "body_contains")) != std::string::npos);

@@ -13,6 +13,7 @@
 
 #include "mime/forward.h"
 #include "mime/message.h"
+#include "util/clock.h"
 
 namespace {
 
@@ -21,15 +22,6 @@ std::string ReadFile(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
-}
-
-std::string Rfc3339(std::int64_t t) {
-  const std::time_t tt = static_cast<std::time_t>(t);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 std::string Str(const nlohmann::json& j, const char* key) {
@@ -75,7 +67,7 @@ TEST_CASE("forwards from clients and languages worldwide unwrap as expected",
       CHECK_FALSE(f->original.date.has_value());
     } else {
       CHECK(f->original.date.has_value());
-      if (f->original.date) CHECK(Rfc3339(*f->original.date) == Str(o, "date"));
+      if (f->original.date) CHECK(util::FormatRfc3339(*f->original.date) == Str(o, "date"));
     }
     CHECK(f->original.body_text.find(Str(o, "body_contains")) != std::string::npos);
     CHECK(f->original.attachments.size() == o["attachment_count"].get<std::size_t>());
