@@ -106,7 +106,7 @@ Result RunParseOnly(const std::string& mailbox, std::uint64_t n) {
   constexpr std::size_t kBatch = 256;
   bool more = true;
   while (more) {
-    std::vector<std::string> batch;
+    std::vector<util::Bytes> batch;
     engine::MailboxItem item;
     while (batch.size() < kBatch && (more = limited.Next(item))) {
       r.bytes += item.bytes.size();

@@ -34,6 +34,28 @@ util::Status ReadWholeFile(const fs::path& p, std::string& out) {
   return {};
 }
 
+// Files from this size on are mapped rather than read: their pages are the
+// page cache's, so a 50 MB message costs no anonymous memory, and nothing
+// is copied. Smaller ones are read (a mapping per small file costs more
+// than the copy). Maildir and .eml files are not rewritten in place, so a
+// mapping does not see them truncated.
+constexpr std::uintmax_t kMapFrom = 1 << 20;
+
+util::Status ReadWholeFile(const fs::path& p, util::Bytes& bytes) {
+  std::error_code size_ec;
+  const std::uintmax_t file_size = fs::file_size(p, size_ec);
+  if (!size_ec && file_size >= kMapFrom) {
+    auto mapped = util::Bytes::MapFile(p.string());
+    if (!mapped.ok()) return mapped.status();
+    bytes = std::move(mapped).value();
+    return {};
+  }
+  std::string out;
+  util::Status s = ReadWholeFile(p, out);
+  if (s.ok()) bytes = std::move(out);
+  return s;
+}
+
 // A list of message files read in order: Maildir, .eml directory, one file.
 class FileListReader : public MailboxReader {
  public:
@@ -43,8 +65,9 @@ class FileListReader : public MailboxReader {
     if (next_ >= files_.size()) return false;
     const fs::path& p = files_[next_++];
     item.name = p.string();
+    item.bytes = util::Bytes();
     item.error = ReadWholeFile(p, item.bytes);
-    if (!item.error.ok()) item.bytes.clear();
+    if (!item.error.ok()) item.bytes = util::Bytes();
     return true;
   }
   std::optional<std::size_t> Count() const override { return files_.size(); }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "util/bytes.h"
 #include "util/result.h"
 
 namespace engine {
@@ -16,7 +17,7 @@ const char* MailboxFormatName(MailboxFormat f);
 
 struct MailboxItem {
   std::string name;    // file path, or "PATH#N" for the Nth message of an mbox
-  std::string bytes;   // the message, un-escaped
+  util::Bytes bytes;   // the message, un-escaped (a large file is mapped, not read)
   util::Status error;  // set when the item could not be read (bytes empty)
 };
 

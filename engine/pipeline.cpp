@@ -164,7 +164,7 @@ class Stages {
         s.arrived_at = m.arrival;  // IMAP INTERNALDATE: what "recovered" is counted by
         s.input = m.key.empty() ? m.name : std::string();
         b->prepared[i] = recovery::Prepare(std::move(s), std::move(m.raw));
-        m.raw = std::string();
+        m.raw = util::Bytes();
         bool last = false;
         {
           std::lock_guard l(mu_);
@@ -211,7 +211,7 @@ class Stages {
       }
       // The store has the bytes now: do not hold them until the report.
       for (auto& p : b->prepared) {
-        p.raw = std::string();
+        p.raw = util::Bytes();
         p.packed_raw = store::PackedBlob();
       }
       {

@@ -50,11 +50,12 @@ util::Result<SourceBatch> StreamSource::Next(std::size_t /*max_count*/, std::uin
   done_ = true;
   SourceMessage m;
   m.name = name_;
+  std::string raw;
   char buf[1 << 16];
   while (in_.read(buf, sizeof buf) || in_.gcount() > 0) {
-    m.raw.append(buf, static_cast<std::size_t>(in_.gcount()));
-    if (max_bytes_ > 0 && static_cast<std::int64_t>(m.raw.size()) > max_bytes_) {
-      std::string().swap(m.raw);
+    raw.append(buf, static_cast<std::size_t>(in_.gcount()));
+    if (max_bytes_ > 0 && static_cast<std::int64_t>(raw.size()) > max_bytes_) {
+      std::string().swap(raw);
       m.error = util::Error(util::Code::kInvalidArgument,
                             name_ + ": the message is larger than intake.max_message_mib (" +
                                 std::to_string(max_bytes_ >> 20) +
@@ -64,6 +65,7 @@ util::Result<SourceBatch> StreamSource::Next(std::size_t /*max_count*/, std::uin
   }
   if (m.error.ok() && in_.bad())
     m.error = util::Error(util::Code::kIOError, name_ + ": read failed");
+  m.raw = std::move(raw);
   b.messages.push_back(std::move(m));
   b.cursor = 1;
   b.end = true;

@@ -14,6 +14,7 @@
 
 #include "engine/mailbox.h"
 #include "store/store.h"
+#include "util/bytes.h"
 #include "util/result.h"
 
 namespace engine {
@@ -23,7 +24,7 @@ struct SourceMessage {
   // content key (same bytes, same key).
   std::string key;
   std::string name;          // for people: a file path, "stdin", "INBOX UID 42"
-  std::string raw;           // moved out by the pipeline's prepare stage
+  util::Bytes raw;           // moved out by the pipeline's prepare stage
   std::int64_t arrival = 0;  // Unix seconds the mail arrived (INTERNALDATE); 0 = unknown
   std::uint32_t uid = 0;     // IMAP: for the after-commit action
   util::Status error;        // could not be read: not filed, reported by name

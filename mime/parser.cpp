@@ -4,6 +4,7 @@
 #include <libxml/parser.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -162,8 +163,8 @@ void AppendCollapsingCr(GByteArray* a, std::string_view s) {
   Append(a, s.substr(from));
 }
 
-// The bytes GMime parses, in a buffer it owns (one copy, as before), made
-// parseable where real mail is damaged in ways GMime does not recover from:
+// Where real mail is damaged in ways GMime does not recover from, GMime
+// parses a repaired copy, in a buffer it owns:
 //  - a NUL in the header block would end the C string of a value (cutting
 //    Subject or Message-ID short, so distinct Message-IDs collide): it
 //    becomes U+FFFD;
@@ -172,16 +173,21 @@ void AppendCollapsingCr(GByteArray* a, std::string_view s) {
 //    become one CR, in the whole message when its first line has them;
 //  - a header block cut without its final newline is refused by GMime:
 //    the newline is added.
-GByteArray* PrepareInput(std::string_view raw, std::vector<std::string>* notes) {
-  GByteArray* a = g_byte_array_sized_new(static_cast<guint>(raw.size() + 2));
+// Returns nullptr when the bytes need none of this (nearly always).
+GByteArray* RepairedInput(std::string_view raw, std::vector<std::string>* notes) {
   const std::size_t first_nl = raw.find('\n');
   const bool doubled_cr = first_nl != std::string_view::npos && first_nl >= 2 &&
                           raw[first_nl - 1] == '\r' && raw[first_nl - 2] == '\r';
   const std::size_t hend = HeaderEnd(raw);
   std::string_view header = raw.substr(0, hend);
+  const bool nul = header.find('\0') != std::string_view::npos;
+  const bool cut = hend == raw.size() && !raw.empty() && raw.back() != '\n';
+  if (!doubled_cr && !nul && !cut) return nullptr;
+
+  GByteArray* a = g_byte_array_sized_new(static_cast<guint>(raw.size() + 2));
   std::size_t nuls = 0;
   std::string fixed;
-  if (header.find('\0') != std::string_view::npos) {
+  if (nul) {
     fixed.reserve(header.size() + 16);
     for (char c : header) {
       if (c == '\0') {
@@ -203,12 +209,37 @@ GByteArray* PrepareInput(std::string_view raw, std::vector<std::string>* notes) 
   }
   if (nuls > 0)
     notes->push_back(std::to_string(nuls) + " NUL byte(s) in the header replaced by U+FFFD");
-  if (hend == raw.size() && !raw.empty() && raw.back() != '\n') {
+  if (cut) {
     Append(a, "\n");
     notes->push_back("header block ends without a newline (message cut short?)");
   }
   return a;
 }
+
+// The caller's bytes as the GByteArray GMime reads, without copying them:
+// taken with g_byte_array_new_take and stolen back (g_byte_array_steal)
+// before the array is freed. The memory stream does not own the array
+// (g_mime_stream_mem_set_owner FALSE) and the parser only reads, so GMime
+// never writes, reallocates or frees the bytes. Parts' contents are
+// substreams over the same array, so this must outlive every GMime object
+// of the parse: declare it first.
+class BorrowedArray {
+ public:
+  explicit BorrowedArray(std::string_view raw)
+      : a_(g_byte_array_new_take(reinterpret_cast<guint8*>(const_cast<char*>(raw.data())),
+                                 raw.size())) {}
+  ~BorrowedArray() {
+    gsize n = 0;
+    (void)g_byte_array_steal(a_, &n);
+    g_byte_array_unref(a_);
+  }
+  BorrowedArray(const BorrowedArray&) = delete;
+  BorrowedArray& operator=(const BorrowedArray&) = delete;
+  GByteArray* get() const { return a_; }
+
+ private:
+  GByteArray* a_;
+};
 
 }  // namespace
 
@@ -247,11 +278,17 @@ util::Result<Message> Parse(std::string_view raw, const ParseOptions& opts) {
   g_mime_parser_options_set_warning_callback(popts.get(), OnWarning, &sink);
   SetFallbackCharsets(popts.get(), "");
 
-  // One copy into GMime's memory stream; parts then stay substreams of it
-  // (persist-stream), so part contents are not copied again until decoded.
+  // GMime reads the caller's bytes in place (a repaired copy when they need
+  // it); parts stay substreams of them (persist-stream), so part contents
+  // are not copied until decoded.
   std::vector<std::string> input_notes;
+  GByteArray* repaired = RepairedInput(raw, &input_notes);
+  std::optional<BorrowedArray> borrowed;
+  if (repaired == nullptr) borrowed.emplace(raw);
   detail::GObjectPtr<GMimeStream> stream(
-      g_mime_stream_mem_new_with_byte_array(PrepareInput(raw, &input_notes)));  // owns the array
+      g_mime_stream_mem_new_with_byte_array(repaired != nullptr ? repaired : borrowed->get()));
+  // Owns (frees) a repaired copy; never the caller's bytes.
+  g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(stream.get()), repaired != nullptr);
   detail::GObjectPtr<GMimeParser> parser(g_mime_parser_new_with_stream(stream.get()));
   g_mime_parser_set_format(parser.get(), GMIME_FORMAT_MESSAGE);
   detail::GObjectPtr<GMimeMessage> gm(g_mime_parser_construct_message(parser.get(), popts.get()));

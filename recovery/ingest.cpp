@@ -222,18 +222,17 @@ const char* OutcomeName(Outcome::Kind k) {
   return "?";
 }
 
-Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts) {
+Prepared Prepare(Source source, util::Bytes raw, const mime::ParseOptions& opts) {
   Prepared p;
   p.source = std::move(source);
   p.raw = std::move(raw);
-  p.sha256 = util::Sha256Hex(p.raw);
-  p.packed_raw = store::PackedBlob::Pack(p.raw);
+  p.sha256 = util::Sha256Hex(p.raw.view());
   if (p.source.source_key.empty()) {
     p.source.source_key = "sha256:" + p.sha256;
     p.source.content_key = true;
   }
   p.raw_size = p.raw.size();
-  auto parsed = mime::Parse(p.raw, opts);
+  auto parsed = mime::Parse(p.raw.view(), opts);
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
     const mime::Message& m = *p.message;
@@ -255,7 +254,10 @@ Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts)
     p.parse_status = parsed.status();
     p.content_digest = RawContentDigest(p.sha256);
   }
-  p.raw = std::string();
+  // Packed last, once the parse has let go of everything it decoded: what
+  // is kept as it is shares `raw`, so nothing here holds a second copy.
+  p.packed_raw = store::PackedBlob::PackShared(p.raw);
+  p.raw = util::Bytes();
   return p;
 }
 

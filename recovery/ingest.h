@@ -13,6 +13,7 @@
 #include "mime/message.h"
 #include "recovery/ticket_tag.h"
 #include "store/store.h"
+#include "util/bytes.h"
 #include "util/result.h"
 
 namespace recovery {
@@ -39,9 +40,10 @@ struct Source {
 // the parse threads, so the single writer only decides and copies.
 struct Prepared {
   Source source;
-  // Empty: Prepare drops the bytes once they are parsed and packed
-  // (packed_raw holds them for the store), so no stage keeps two copies.
-  std::string raw;
+  // Empty: Prepare drops its reference once the bytes are parsed and
+  // packed (packed_raw shares them, or holds their LZ4 block, for the
+  // store), so no stage keeps two copies.
+  util::Bytes raw;
   std::uint64_t raw_size = 0;  // of the bytes as received
   std::string sha256;
   store::PackedBlob packed_raw;  // raw, ready for WriteTxn::PutRaw
@@ -61,7 +63,7 @@ struct Prepared {
 };
 
 // Parses and packs `raw`. Thread-safe.
-Prepared Prepare(Source source, std::string raw, const mime::ParseOptions& opts = {});
+Prepared Prepare(Source source, util::Bytes raw, const mime::ParseOptions& opts = {});
 
 // Why a message counted as one already stored (README "Dedupe").
 enum class DuplicateRule {

@@ -23,54 +23,96 @@ util::Status Corrupt(std::string why) {
   return util::Error(util::Code::kCorruption, "packed value: " + std::move(why));
 }
 
+// Above this size a value is sampled before it is compressed whole.
+constexpr std::size_t kSampleAbove = 256 << 10;
+constexpr std::size_t kSamples = 8;
+constexpr std::size_t kSampleBytes = 16 << 10;
+
+LZ4_stream_t* ThreadStream() {
+  // Reused per thread: a fresh LZ4 state (16 KB) per message would cost a
+  // memset of more than most messages.
+  thread_local const std::unique_ptr<LZ4_stream_t, StreamFree> state(LZ4_createStream());
+  return state.get();
+}
+
+// LZ4 block of `in` into `out` (capacity `cap`); 0 when it does not fit.
+int Compress(LZ4_stream_t* state, std::string_view in, char* out, std::size_t cap) {
+  // A reset stream has no history: the block decodes on its own.
+  LZ4_resetStream_fast(state);
+  return LZ4_compress_fast_continue(state, in.data(), out, static_cast<int>(in.size()),
+                                    static_cast<int>(cap), 1);
+}
+
+// Whether LZ4 would save at least a tenth of a large value, judged from
+// kSamples evenly spaced slices of it.
+bool WorthCompressing(LZ4_stream_t* state, std::string_view bytes) {
+  if (bytes.size() <= kSampleAbove) return true;
+  thread_local std::unique_ptr<char[]> out;
+  const auto cap = static_cast<std::size_t>(LZ4_compressBound(kSampleBytes));
+  if (!out) out = std::make_unique_for_overwrite<char[]>(cap);
+  std::size_t in_total = 0;
+  std::size_t out_total = 0;
+  const std::size_t step = (bytes.size() - kSampleBytes) / (kSamples - 1);
+  for (std::size_t i = 0; i < kSamples; ++i) {
+    const std::string_view slice = bytes.substr(i * step, kSampleBytes);
+    const int n = Compress(state, slice, out.get(), cap);
+    in_total += slice.size();
+    out_total += n > 0 ? static_cast<std::size_t>(n) : slice.size();
+  }
+  return out_total * 10 <= in_total * 9;
+}
+
 }  // namespace
 
-PackedBlob PackedBlob::Pack(std::string_view bytes) {
+PackedBlob PackedBlob::PackShared(const util::Bytes& bytes) {
   PackedBlob b;
   b.size_ = bytes.size();
-  if (bytes.size() >= kMinPack && bytes.size() <= LZ4_MAX_INPUT_SIZE) {
-    // Reused per thread: a fresh LZ4 state (16 KB) and a zero-filled
-    // output buffer would cost a memset of more than most messages.
-    thread_local const std::unique_ptr<LZ4_stream_t, StreamFree> state(LZ4_createStream());
+  const std::string_view in = bytes.view();
+  LZ4_stream_t* state = ThreadStream();
+  if (in.size() >= kMinPack && in.size() <= LZ4_MAX_INPUT_SIZE && state != nullptr &&
+      WorthCompressing(state, in)) {
+    const auto bound = static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(in.size())));
     thread_local std::unique_ptr<char[]> scratch;  // kKeptScratch bytes once made
-    if (!state) return Plain(bytes);
-    const auto bound = static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(bytes.size())));
-    std::unique_ptr<char[]> once;  // a huge message's buffer is not kept
+    std::unique_ptr<char[]> big;                   // a large value's block, written in place
     char* out = nullptr;
     if (bound <= kKeptScratch) {
       if (!scratch) scratch = std::make_unique_for_overwrite<char[]>(kKeptScratch);
       out = scratch.get();
     } else {
-      once = std::make_unique_for_overwrite<char[]>(bound);
-      out = once.get();
+      // Only the pages LZ4 writes become resident, not the whole bound.
+      big = std::make_unique_for_overwrite<char[]>(bound);
+      out = big.get();
     }
-    // A reset stream has no history: the block decodes on its own.
-    LZ4_resetStream_fast(state.get());
-    const int n = LZ4_compress_fast_continue(
-        state.get(), bytes.data(), out, static_cast<int>(bytes.size()), static_cast<int>(bound), 1);
-    if (n > 0 && static_cast<std::size_t>(n) + kSizeBytes < bytes.size()) {
-      b.stored_.reserve(1 + kSizeBytes + static_cast<std::size_t>(n));
-      b.stored_.push_back(kLz4);
-      const auto size = static_cast<std::uint32_t>(bytes.size());
+    const int n = Compress(state, in, out, bound);
+    if (n > 0 && static_cast<std::size_t>(n) + kSizeBytes < in.size()) {
+      b.head_.push_back(kLz4);
+      const auto size = static_cast<std::uint32_t>(in.size());
       for (std::size_t i = 0; i < kSizeBytes; ++i) {
-        b.stored_.push_back(static_cast<char>(size >> (8 * (kSizeBytes - 1 - i))));
+        b.head_.push_back(static_cast<char>(size >> (8 * (kSizeBytes - 1 - i))));
       }
-      b.stored_.append(out, static_cast<std::size_t>(n));
+      if (big) {
+        b.body_ = util::Bytes::Adopt(std::move(big), static_cast<std::size_t>(n));
+      } else {
+        b.body_ = util::Bytes(std::string(out, static_cast<std::size_t>(n)));
+      }
       return b;
     }
   }
-  // Too small, too big for one LZ4 block, or incompressible: keep as is.
-  return Plain(bytes);
-}
-
-PackedBlob PackedBlob::Plain(std::string_view bytes) {
-  PackedBlob b;
-  b.size_ = bytes.size();
-  b.stored_.reserve(1 + bytes.size());
-  b.stored_.push_back(kPlain);
-  b.stored_.append(bytes);
+  // Too small, too big for one LZ4 block, or not worth it: kept as is.
+  b.head_.push_back(kPlain);
+  b.body_ = bytes;
   return b;
 }
+
+std::string PackedBlob::stored() const {
+  std::string s;
+  s.reserve(stored_size());
+  s.append(head_);
+  s.append(body());
+  return s;
+}
+
+bool PackedBlob::compressed() const { return !head_.empty() && head_[0] == kLz4; }
 
 util::Result<std::string> Unpack(std::string_view stored) {
   if (stored.empty()) return Corrupt("empty");

@@ -17,12 +17,19 @@
 // Packing is CPU work: callers that store many values (replay, IMAP
 // sync) pack them on their parse threads, before the write transaction,
 // and hand the result to WriteTxn::PutRaw / PutMessage.
+//
+// Memory: a value kept as it is shares the caller's util::Bytes (no copy),
+// and a large one is only compressed when a sample of it shows that LZ4
+// saves enough (attachments are mostly compressed data in base64, which
+// LZ4 does not shrink): compressing 50 MB to keep them as they are would
+// cost a 50 MB buffer and the CPU for nothing.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include "util/bytes.h"
 #include "util/result.h"
 
 namespace store {
@@ -31,18 +38,27 @@ class PackedBlob {
  public:
   PackedBlob() = default;
 
-  // Thread-safe.
-  static PackedBlob Pack(std::string_view bytes);
+  // Thread-safe. A value kept as it is shares `bytes` (raw mail).
+  static PackedBlob PackShared(const util::Bytes& bytes);
+  // Thread-safe. Copies what it keeps (small values: message text).
+  static PackedBlob Pack(std::string_view bytes) {
+    return PackShared(util::Bytes(std::string(bytes)));
+  }
 
-  // What the database holds.
-  std::string_view stored() const { return stored_; }
+  // What the database holds: head() followed by body().
+  std::string_view head() const { return head_; }
+  std::string_view body() const { return body_.view(); }
+  // head() + body() in one string (a copy: small values, tests).
+  std::string stored() const;
+  std::uint64_t stored_size() const { return head_.size() + body_.size(); }
   // How many bytes Unpack gives back.
   std::uint64_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  bool compressed() const;
 
  private:
-  static PackedBlob Plain(std::string_view bytes);
-  std::string stored_;
+  std::string head_;  // the format byte, and for LZ4 the original size
+  util::Bytes body_;  // the payload: the caller's bytes, or the LZ4 block
   std::uint64_t size_ = 0;
 };
 

@@ -59,9 +59,9 @@ TEST_CASE("an mbox is split on From_ lines and un-escaped") {
       "Subject: three\n\nno newline at the end";
   auto items = ReadAll(d.Write("box.mbox", mbox));
   REQUIRE(items.size() == 3);
-  CHECK(items[0].bytes == "Subject: one\n\nhello\nFrom the start\n>From quoted\n");
-  CHECK(items[1].bytes == "Subject: two\r\n\r\nwindows\r\n");
-  CHECK(items[2].bytes == "Subject: three\n\nno newline at the end");
+  CHECK(items[0].bytes.view() == "Subject: one\n\nhello\nFrom the start\n>From quoted\n");
+  CHECK(items[1].bytes.view() == "Subject: two\r\n\r\nwindows\r\n");
+  CHECK(items[2].bytes.view() == "Subject: three\n\nno newline at the end");
   CHECK(items[2].name == d.path + "/box.mbox#3");
   auto r = engine::OpenMailbox(d.path + "/box.mbox");
   CHECK((*r)->format() == engine::MailboxFormat::kMbox);
@@ -76,9 +76,9 @@ TEST_CASE("a Maildir is read from cur and new in name order, dot files skipped")
   fs::create_directories(d.path + "/md/tmp");
   auto items = ReadAll(d.path + "/md");
   REQUIRE(items.size() == 3);
-  CHECK(items[0].bytes == "Subject: a\n\n");
-  CHECK(items[1].bytes == "Subject: b\n\n");
-  CHECK(items[2].bytes == "Subject: c\n\n");
+  CHECK(items[0].bytes.view() == "Subject: a\n\n");
+  CHECK(items[1].bytes.view() == "Subject: b\n\n");
+  CHECK(items[2].bytes.view() == "Subject: c\n\n");
 }
 
 TEST_CASE("a directory of .eml files and a single file") {
@@ -87,10 +87,10 @@ TEST_CASE("a directory of .eml files and a single file") {
   d.Write("emls/a.eml", "Subject: a\n\n");
   auto items = ReadAll(d.path + "/emls");
   REQUIRE(items.size() == 2);
-  CHECK(items[0].bytes == "Subject: a\n\n");
+  CHECK(items[0].bytes.view() == "Subject: a\n\n");
   auto one = ReadAll(d.Write("x.eml", "Subject: x\n\nFrom here on\n"));
   REQUIRE(one.size() == 1);
-  CHECK(one[0].bytes == "Subject: x\n\nFrom here on\n");
+  CHECK(one[0].bytes.view() == "Subject: x\n\nFrom here on\n");
 }
 
 TEST_CASE("missing and unreadable inputs are clear errors") {
@@ -150,7 +150,7 @@ TEST_CASE("the bundled mboxrd sample reads as its expected messages") {
   for (const auto& e : expected["messages"]) {
     std::size_t i = e["index"];
     INFO("message " << i);
-    const std::string& bytes = items[i].bytes;
+    const std::string bytes = items[i].bytes.str();
     CHECK_THAT(bytes, Catch::Contains("<" + e["message_id"].get<std::string>() + ">"));
     // The body: everything after the blank line that ends the header.
     const std::string eol = e["line_endings"] == "CRLF" ? "\r\n" : "\n";
@@ -162,4 +162,17 @@ TEST_CASE("the bundled mboxrd sample reads as its expected messages") {
     if (!e.value("ends_with_newline", true) && !want.empty()) want.resize(want.size() - eol.size());
     CHECK(body == want);
   }
+}
+
+TEST_CASE("a large message file is mapped, not read into memory, and small ones are read") {
+  TempDir d;
+  const std::string big = "Subject: scan\n\n" + std::string(3 << 20, 'A') + "\n";
+  d.Write("cur/1.host:2,S", "Subject: small\n\nhi\n");
+  d.Write("cur/2.host:2,S", big);
+  auto items = ReadAll(d.path);
+  REQUIRE(items.size() == 2);
+  CHECK_FALSE(items[0].bytes.mapped());
+  CHECK(items[0].bytes.view() == "Subject: small\n\nhi\n");
+  CHECK(items[1].bytes.mapped());
+  CHECK(items[1].bytes.view() == big);
 }

@@ -287,3 +287,26 @@ TEST_CASE("A NUL in a header is replaced, not an end of the value", "[parse][hea
   CHECK(a.date.has_value());
   for (const auto& [name, value] : a.headers) CHECK(value.find('\0') == std::string::npos);
 }
+
+TEST_CASE("Parse reads the caller's bytes in place: only the view, never changed",
+          "[parse][memory]") {
+  // The message is a view into a larger buffer (a mapped file, a batch):
+  // nothing after the view may leak in, and the buffer stays as it was.
+  const std::string message = Mixed({
+      "Content-Type: text/plain; charset=utf-8\n\nThe printer jams.\n",
+      "Content-Type: application/pdf; name=\"scan.pdf\"\nContent-Transfer-Encoding: base64\n\n"
+      "JVBERi0xLjQK\n",
+  });
+  const std::string buffer = message + "TRAILING BYTES NOT PART OF THE MESSAGE\n--mix--\n";
+  const std::string before = buffer;
+  auto r = mime::Parse(std::string_view(buffer).substr(0, message.size()));
+  REQUIRE(r.ok());
+  CHECK(r->body_text == "The printer jams.");
+  REQUIRE(r->attachments.size() == 1);
+  CHECK(r->attachments[0].size == 9);  // "%PDF-1.4\n"
+  CHECK(buffer == before);
+  // The same bytes parsed from their own string give the same result.
+  auto alone = mime::Parse(message);
+  REQUIRE(alone.ok());
+  CHECK(alone->attachments[0].sha256 == r->attachments[0].sha256);
+}

@@ -25,13 +25,15 @@ TEST_CASE("blob: mail text is stored as an LZ4 block and comes back byte for byt
   const std::string mail = Mail(400);
   PackedBlob b = PackedBlob::Pack(mail);
   CHECK(b.size() == mail.size());
-  REQUIRE(b.stored().size() > 1);
-  CHECK(b.stored()[0] == '\x01');
-  const auto* size = reinterpret_cast<const unsigned char*>(b.stored().data() + 1);
+  const std::string stored = b.stored();
+  REQUIRE(stored.size() > 1);
+  CHECK(stored[0] == '\x01');
+  const auto* size = reinterpret_cast<const unsigned char*>(stored.data() + 1);
   CHECK(((size[0] << 24) | (size[1] << 16) | (size[2] << 8) | size[3]) ==
         static_cast<int>(mail.size()));
-  CHECK(b.stored().size() < mail.size() / 3);
-  auto back = store::Unpack(b.stored());
+  CHECK(stored.size() < mail.size() / 3);
+  CHECK(b.compressed());
+  auto back = store::Unpack(stored);
   REQUIRE(back.ok());
   CHECK(*back == mail);
 }
@@ -113,3 +115,40 @@ TEST_CASE("blob: a damaged value is corruption, never a crash or an overread", "
 }
 
 }  // namespace
+
+TEST_CASE("blob: raw mail kept as it is shares the caller's bytes, not a copy", "[blob]") {
+  const util::Bytes raw(store_test::Incompressible(64 << 10, 7));
+  PackedBlob b = PackedBlob::PackShared(raw);
+  REQUIRE_FALSE(b.compressed());
+  CHECK(b.head() == std::string_view("\0", 1));
+  CHECK(b.body().data() == raw.data());  // the same buffer
+  auto back = store::Unpack(b.stored());
+  REQUIRE(back.ok());
+  CHECK(*back == raw.view());
+}
+
+TEST_CASE("blob: a large value is compressed only when a sample says LZ4 saves", "[blob]") {
+  // A 3 MB message that is a short text and a base64 attachment of
+  // compressed data: LZ4 gains nothing, so it is kept as it is (and shared).
+  std::string attachment_mail = Mail(20);
+  const std::string noise = store_test::Incompressible(3 << 20, 3);
+  static const char* kB64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < noise.size(); ++i) {
+    attachment_mail += kB64[static_cast<unsigned char>(noise[i]) & 63];
+    if (i % 76 == 75) attachment_mail += "\r\n";
+  }
+  const util::Bytes a(attachment_mail);
+  PackedBlob pa = PackedBlob::PackShared(a);
+  CHECK_FALSE(pa.compressed());
+  CHECK(pa.body().data() == a.data());
+
+  // 3 MB of text: compressed, and it decodes back.
+  const std::string text = Mail(50000);
+  REQUIRE(text.size() > (2u << 20));
+  PackedBlob pt = PackedBlob::PackShared(util::Bytes(text));
+  CHECK(pt.compressed());
+  CHECK(pt.stored_size() < text.size() / 3);
+  auto back = store::Unpack(pt.stored());
+  REQUIRE(back.ok());
+  CHECK(*back == text);
+}
