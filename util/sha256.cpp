@@ -23,6 +23,26 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
+void Sha256Stream::CtxFree::operator()(void* ctx) const {
+  EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx));
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_) EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), EVP_sha256(), nullptr);
+}
+
+void Sha256Stream::Update(std::string_view data) {
+  if (ctx_) EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(ctx_.get()), data.data(), data.size());
+}
+
+std::string Sha256Stream::FinishHex() {
+  Digest d{};
+  unsigned int len = 0;
+  if (ctx_) EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(ctx_.get()), d.data(), &len);
+  ctx_.reset();
+  return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+}
+
 std::string Sha256Hex(std::string_view data) {
   Digest d = Sha256(data);
   return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));

@@ -58,13 +58,6 @@ struct XmlDocFree {
 using XmlDocPtr = std::unique_ptr<xmlDoc, XmlDocFree>;
 
 // GIConv is a pointer type; (GIConv)-1 marks failure and is never stored here.
-struct ChecksumFree {
-  void operator()(GChecksum* c) const {
-    if (c != nullptr) g_checksum_free(c);
-  }
-};
-using ChecksumPtr = std::unique_ptr<GChecksum, ChecksumFree>;
-
 struct IconvClose {
   void operator()(GIConv cd) const {
     if (cd != nullptr) g_iconv_close(cd);
