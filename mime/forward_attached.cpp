@@ -10,7 +10,7 @@
 namespace mime::detail {
 namespace {
 
-constexpr std::size_t kMaxHeaderScan = 64 * 1024;
+constexpr std::size_t kMaxHeaderScan = kSniffBytes;
 constexpr int kMaxHeaderLines = 500;
 
 bool EndsWithNoCase(std::string_view s, std::string_view suffix) {

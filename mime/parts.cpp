@@ -303,6 +303,38 @@ bool PartWalker::MayHoldMessage(const std::string& type, const char* filename) {
   return ends_with(".eml") || ends_with(".msg");
 }
 
+// Decodes only the first kSniffBytes (and estimates the decoded size from
+// the encoded one): a 100 MB unnamed octet-stream that is not a message is
+// then hashed as it streams, never held decoded.
+bool PartWalker::SniffsAsMessage(GMimePart* part, const std::string& type, const char* filename) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+  if (stream == nullptr) return false;
+  std::string copy;
+  const std::string_view raw = StreamBytes(stream, &copy);
+  const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+  const bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
+                       enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+                       enc == GMIME_CONTENT_ENCODING_UUENCODE;
+  // Base64 decodes to about 3/4 of its size, the others to at most theirs.
+  const std::size_t decoded_estimate =
+      enc == GMIME_CONTENT_ENCODING_BASE64 ? raw.size() / 4 * 3 : raw.size();
+  if (decoded_estimate > kMaxAttachedItemBytes + kMaxAttachedItemBytes / 16) return false;
+  std::string prefix;
+  if (encoded) {
+    GMimeEncoding state;
+    g_mime_encoding_init_decode(&state, enc);
+    // Enough encoded input for kSniffBytes of output, whatever the encoding.
+    const std::string_view head = raw.substr(0, std::min(raw.size(), 4 * kSniffBytes));
+    prefix.resize(g_mime_encoding_outlen(&state, head.size()) + 16);
+    prefix.resize(g_mime_encoding_step(&state, head.data(), head.size(), prefix.data()));
+  } else {
+    prefix.assign(raw.substr(0, std::min(raw.size(), kSniffBytes)));
+  }
+  if (prefix.size() > kSniffBytes) prefix.resize(kSniffBytes);
+  return SniffAttachedItem(type, filename != nullptr ? filename : "", prefix) != ItemKind::kNone;
+}
+
 void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   GMimeObject* obj = GMIME_OBJECT(part);
   const std::string type = EffectiveType(obj);
@@ -312,7 +344,8 @@ void PartWalker::Leaf(GMimePart* part, bool in_alternative) {
   const char* filename = g_mime_part_get_filename(part);
   const bool named = filename != nullptr && *filename != 0;
   const bool tnef = IsTnef(type, filename);
-  if (!tnef && (!text || attachment_disp) && !MayHoldMessage(type, filename)) {
+  if (!tnef && (!text || attachment_disp) &&
+      (!MayHoldMessage(type, filename) || !SniffsAsMessage(part, type, filename))) {
     AddStreamedAttachment(part, type);
     return;
   }

@@ -15,6 +15,9 @@ enum class ItemKind { kNone, kEml, kMsg };
 
 // Larger attachments are never taken for a message.
 constexpr std::size_t kMaxAttachedItemBytes = 64 << 20;
+// SniffAttachedItem decides from at most this many leading bytes (and the
+// size): a prefix of this length sniffs the same as the whole.
+constexpr std::size_t kSniffBytes = 64 << 10;
 
 // What the attachment holds, from its type, its file name and its bytes:
 //  - kMsg: a CFB/OLE2 file typed application/vnd.ms-outlook (or x-msg), or

@@ -61,6 +61,9 @@ class PartWalker {
   void Note(std::string error);
   static bool IsTnef(const std::string& content_type, const char* filename);
   static bool MayHoldMessage(const std::string& type, const char* filename);
+  // SniffAttachedItem on the first decoded bytes of `part` only: whether
+  // it is worth decoding whole.
+  bool SniffsAsMessage(GMimePart* part, const std::string& type, const char* filename);
   bool UnpackTnef(const std::string& container, std::string_view bytes);
 
   const ParseOptions& opts_;

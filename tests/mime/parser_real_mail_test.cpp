@@ -2,6 +2,8 @@
 // text parts that carry a filename, invalid Content-Types, encoded names
 // standing where the address should be, cut header blocks, doubled CRs,
 // obsolete years; and the parser limits of issue 14.
+#include <glib.h>
+
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -309,4 +311,33 @@ TEST_CASE("Parse reads the caller's bytes in place: only the view, never changed
   auto alone = mime::Parse(message);
   REQUIRE(alone.ok());
   CHECK(alone->attachments[0].sha256 == r->attachments[0].sha256);
+}
+
+TEST_CASE("A large unnamed octet-stream is sniffed from its first bytes", "[parse][memory]") {
+  // A 1.5 MB .eml sent as unnamed application/octet-stream (base64) is
+  // still found; 1.5 MB of other data is hashed, not kept.
+  std::string eml =
+      "From: Customer <c@example.net>\r\nSubject: Broken printer\r\n"
+      "Date: Mon, 1 Jul 2024 09:00:00 +0000\r\n\r\n";
+  while (eml.size() < (1500u << 10)) eml += "The printer on floor 3 jams on every page.\r\n";
+  std::string other;
+  for (std::size_t i = 0; other.size() < (1500u << 10); ++i)
+    other += static_cast<char>((i * 2654435761u) >> 13);
+  auto part = [](const std::string& data) {
+    gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(data.data()), data.size());
+    std::string body;
+    for (std::string_view all(b64); !all.empty();
+         all.remove_prefix(std::min<std::size_t>(76, all.size())))
+      body.append(all.substr(0, 76)).append("\n");
+    g_free(b64);
+    return "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + body;
+  };
+  const mime::Message with_eml = MustParse(Mixed({part(eml)}));
+  REQUIRE(with_eml.attached_items.size() == 1);
+  CHECK(with_eml.attached_items[0] == eml);
+  const mime::Message with_data = MustParse(Mixed({part(other)}));
+  CHECK(with_data.attached_items.empty());
+  REQUIRE(with_data.attachments.size() == 1);
+  CHECK(with_data.attachments[0].size == other.size());
+  CHECK(with_data.attachments[0].sha256 == util::Sha256Hex(other));
 }
