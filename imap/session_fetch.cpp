@@ -156,6 +156,11 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out,
           std::string* streamed = stream != nullptr ? stream->Find(sec) : nullptr;
           if (streamed != nullptr) {
             p.msg.raw = std::move(*streamed);
+            // Reserved at an RFC822.SIZE larger than the literal: give the
+            // rest back rather than hold it through every stage.
+            if (p.msg.raw.capacity() - p.msg.raw.size() > p.msg.raw.size() / 4 + (64u << 10)) {
+              p.msg.raw.shrink_to_fit();
+            }
           } else {  // a quoted string, or a fetch without BodyStream
             p.msg.raw.assign(sec->sec_body_part != nullptr ? sec->sec_body_part : "",
                              sec->sec_length);
