@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -139,6 +141,25 @@ class WorkerPool {
   bool stop_ = false;
   std::vector<std::thread> threads_;
 };
+
+// A batch's parse trees, packed bytes and the writer's dirty pages are
+// freed on several threads, into malloc arenas that keep them: give them
+// back, or the process holds its peak for good. But malloc_trim returns
+// pages the next batch faults in again (zero-filled): trimming after every
+// batch cost as much CPU as the rest of the client together (10,000
+// realistic messages: 32 CPU-s with, 16 without; docs/BENCHMARKS.md). So at
+// most once a second across the process, and when a pipeline ends.
+void TrimHeap(bool force) {
+  using Clock = std::chrono::steady_clock;
+  static std::atomic<Clock::rep> last{0};
+  const Clock::rep now = Clock::now().time_since_epoch().count();
+  Clock::rep prev = last.load(std::memory_order_relaxed);
+  const Clock::rep gap =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count();
+  if (!force && (now - prev < gap || !last.compare_exchange_strong(prev, now))) return;
+  if (force) last.store(now, std::memory_order_relaxed);
+  ::malloc_trim(0);
+}
 
 // The prepare threads of the process: one per core, started by the first
 // pipeline and kept until exit. Fifty accounts ingesting at once would
@@ -357,10 +378,7 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     detail::CrashPoint("committed", b->seq);
     util::Status acted = run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
     b.reset();
-    // The batch's parse trees, packed bytes and the writer's dirty pages
-    // were freed on three threads, into three malloc arenas that keep them:
-    // give them back, or the process holds its peak for good.
-    ::malloc_trim(0);
+    TrimHeap(/*force=*/false);
     return acted;
   };
   // Finishes every batch in flight; the first failure is returned, and no
@@ -424,7 +442,9 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     }
     stages.Submit(std::move(b), clock.NowSeconds());
   }
-  if (util::Status s = drain(/*run_actions=*/true); !s.ok()) return s;
+  util::Status drained = drain(/*run_actions=*/true);
+  TrimHeap(/*force=*/true);  // the account may now idle for hours
+  if (!drained.ok()) return drained;
   return stats;
 }
 
