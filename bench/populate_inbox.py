@@ -2,6 +2,10 @@
 """Fill one Dovecot user's INBOX for bench/ingest.sh by writing Maildir files.
 
   populate_inbox.py DOVECOT_DIR USER COUNT [--seed 1] [--mail-user vmail] [--realistic]
+                    [--big-mb MB]
+
+--big-mb MB: COUNT messages of about MB megabytes each (a short text part and
+one base64 attachment of random bytes): the large-message memory case.
 
 --realistic: the messages of fixtures/generate_mailbox.py --realistic (60 %
 plain 2-8 KB, 25 % text+HTML 10-60 KB, 15 % with 1-3 attachments of
@@ -20,6 +24,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("dir"); ap.add_argument("user"); ap.add_argument("count", type=int)
 ap.add_argument("--seed", type=int, default=1); ap.add_argument("--mail-user", default="vmail")
 ap.add_argument("--realistic", action="store_true")
+ap.add_argument("--big-mb", type=float, default=0)
 a = ap.parse_args()
 
 pw = pwd.getpwnam(a.mail_user)
@@ -53,6 +58,24 @@ if a.realistic:
           f"{sizes['bytes'] / 1e6:.1f} MB as IMAP (CRLF), in {md} ({time.time() - t0:.1f} s)")
     raise SystemExit(0)
 for i in range(a.count):
+    if a.big_mb > 0:
+        raw = rnd.randbytes(int(a.big_mb * 1e6 * 0.75))
+        b64 = base64.encodebytes(raw).decode()
+        body = (f"From: Scanner <scanner@example.com>\nTo: {a.user}\n"
+                f"Subject: Big scan {i}\nMessage-ID: <big.{a.seed}.{i}@bench.example>\n"
+                + time.strftime("Date: %a, %d %b %Y %H:%M:%S +0000\n", time.gmtime(now)) +
+                'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\n'
+                "Content-Type: text/plain; charset=utf-8\n\nThe scan is attached.\n--b1\n"
+                'Content-Type: application/pdf; name="scan.pdf"\n'
+                "Content-Transfer-Encoding: base64\n"
+                'Content-Disposition: attachment; filename="scan.pdf"\n\n' + b64 + "--b1--\n").encode()
+        lines = body.count(b"\n")
+        sizes["large"] += 1
+        sizes["bytes"] += len(body) + lines
+        name = f"{now}.M{i}P{pid}.{host},S={len(body)},W={len(body) + lines}:2,"
+        fd = os.open(os.path.join(md, "cur", name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.write(fd, body); os.fchown(fd, pw.pw_uid, pw.pw_gid); os.close(fd)
+        continue
     large = rnd.random() < 0.01
     html = not large and rnd.random() < 0.10
     target = 200_000 if large else int(math.exp(rnd.uniform(math.log(2_000), math.log(50_000))))

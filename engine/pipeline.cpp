@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -37,18 +39,38 @@ using Kind = recovery::Outcome::Kind;
 
 // Every pipeline of the process (one per account folder being synced)
 // counts its raw bytes in flight here too, so that 50 accounts ingesting
-// at once share one budget instead of holding 50 times one. A pipeline
-// with nothing in flight may still take one message past it: progress
-// never waits on another account.
+// at once share one budget instead of holding 50 times one. The room for a
+// fetch is reserved before the fetch and what it did not use is given back
+// after: 50 accounts starting together must not each see the whole budget
+// free and each fetch a full batch. A pipeline's room is also capped at its
+// share (the budget over the pipelines running), so one busy account cannot
+// hold the budget while the others crawl one message at a time. A pipeline
+// with nothing in flight may still take one message past it: progress never
+// waits on another account.
 class ProcessBudget {
  public:
   static ProcessBudget& Get() {
     static ProcessBudget b;
     return b;
   }
-  std::uint64_t Available(std::uint64_t limit) {
+  // One per running pipeline (Member below).
+  void Join() {
     std::lock_guard l(mu_);
-    return used_ < limit ? limit - used_ : 0;
+    ++pipelines_;
+  }
+  void Leave() {
+    std::lock_guard l(mu_);
+    --pipelines_;
+  }
+  // Up to `want` bytes of `limit`, and no more than the share of a pipeline
+  // that already holds `held`. What it returns is taken.
+  std::uint64_t Reserve(std::uint64_t want, std::uint64_t limit, std::uint64_t held) {
+    std::lock_guard l(mu_);
+    const std::uint64_t share = limit / std::max<std::uint64_t>(pipelines_, 1);
+    std::uint64_t n = std::min(want, used_ < limit ? limit - used_ : 0);
+    n = std::min(n, share > held ? share - held : 0);
+    used_ += n;
+    return n;
   }
   void Take(std::uint64_t n) {
     std::lock_guard l(mu_);
@@ -59,12 +81,21 @@ class ProcessBudget {
     used_ -= std::min(used_, n);
   }
 
+  struct Member {
+    Member() { Get().Join(); }
+    ~Member() { Get().Leave(); }
+    Member(const Member&) = delete;
+    Member& operator=(const Member&) = delete;
+  };
+
  private:
   std::mutex mu_;
   std::uint64_t used_ = 0;
+  std::uint64_t pipelines_ = 0;
 };
 
-// Threads started once per run; prepare jobs queue here.
+// Prepare threads; jobs queue here. One pool serves every pipeline of the
+// process (see SharedPool).
 class WorkerPool {
  public:
   explicit WorkerPool(unsigned n) {
@@ -111,6 +142,34 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
+// A batch's parse trees, packed bytes and the writer's dirty pages are
+// freed on several threads, into malloc arenas that keep them: give them
+// back, or the process holds its peak for good. But malloc_trim returns
+// pages the next batch faults in again (zero-filled): trimming after every
+// batch cost as much CPU as the rest of the client together (10,000
+// realistic messages: 32 CPU-s with, 16 without; docs/BENCHMARKS.md). So at
+// most once a second across the process, and when a pipeline ends.
+void TrimHeap(bool force) {
+  using Clock = std::chrono::steady_clock;
+  static std::atomic<Clock::rep> last{0};
+  const Clock::rep now = Clock::now().time_since_epoch().count();
+  Clock::rep prev = last.load(std::memory_order_relaxed);
+  const Clock::rep gap =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count();
+  if (!force && (now - prev < gap || !last.compare_exchange_strong(prev, now))) return;
+  if (force) last.store(now, std::memory_order_relaxed);
+  ::malloc_trim(0);
+}
+
+// The prepare threads of the process: one per core, started by the first
+// pipeline and kept until exit. Fifty accounts ingesting at once would
+// otherwise start fifty pools (a hundred threads on two cores, each with a
+// malloc arena keeping what it freed) for the same two cores of work.
+WorkerPool& SharedPool() {
+  static WorkerPool pool(ParseWorkers(0));
+  return pool;
+}
+
 struct Batch {
   std::uint64_t seq = 0;
   SourceBatch src;
@@ -122,12 +181,19 @@ struct Batch {
   util::Result<std::vector<recovery::Outcome>> outcomes = std::vector<recovery::Outcome>{};
 };
 
-// The prepare pool and the writer thread, for one run.
+// The writer thread of one run, and the prepare pool it posts to: the
+// process's shared one, or its own when the caller asked for a number of
+// workers.
 class Stages {
  public:
   Stages(store::Store& store, MessageSource& source, const FileFn& file, unsigned workers,
          recovery::Source base)
-      : store_(store), source_(source), file_(file), base_(std::move(base)), pool_(workers) {
+      : store_(store),
+        source_(source),
+        file_(file),
+        base_(std::move(base)),
+        own_pool_(workers != 0 ? std::make_unique<WorkerPool>(workers) : nullptr),
+        pool_(own_pool_ ? *own_pool_ : SharedPool()) {
     writer_ = std::thread([this] { WriterLoop(); });
   }
   // Every submitted batch is committed (or failed) before the writer ends.
@@ -165,12 +231,11 @@ class Stages {
         s.input = m.key.empty() ? m.name : std::string();
         b->prepared[i] = recovery::Prepare(std::move(s), std::move(m.raw));
         m.raw = util::Bytes();
-        bool last = false;
-        {
-          std::lock_guard l(mu_);
-          last = --b->pending == 0;
-        }
-        if (last) cv_.notify_all();
+        // Notified under the lock: once it is released the writer may commit
+        // the batch and this Stages may end, while the shared pool's thread
+        // goes on to other jobs; nothing here may touch `this` after it.
+        std::lock_guard l(mu_);
+        if (--b->pending == 0) cv_.notify_all();
       });
     }
   }
@@ -250,8 +315,9 @@ class Stages {
   std::deque<std::shared_ptr<Batch>> to_commit_;  // writer's queue
   std::deque<std::shared_ptr<Batch>> in_flight_;  // submitted, not yet taken back
   bool closing_ = false;
-  // Last: the pool's threads stop before the queues they touch go away.
-  WorkerPool pool_;
+  // Last: an own pool's threads stop before the queues they touch go away.
+  std::unique_ptr<WorkerPool> own_pool_;
+  WorkerPool& pool_;
   std::thread writer_;
 };
 
@@ -278,7 +344,9 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
   std::uint64_t in_flight_bytes = 0;
   std::uint64_t seq = 0;
 
-  Stages stages(store, source, file, ParseWorkers(opts.workers), base);
+  ProcessBudget& budget = ProcessBudget::Get();
+  const ProcessBudget::Member member;
+  Stages stages(store, source, file, opts.workers, base);
 
   // Reports the oldest batch, then runs its after-commit action: after the
   // commit, so a crash between the two leaves an action to catch up, never
@@ -286,8 +354,10 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
   auto finish_oldest = [&](bool run_actions) -> util::Status {
     std::shared_ptr<Batch> b = stages.WaitOldest();
     in_flight_bytes -= b->bytes;
-    ProcessBudget::Get().Give(b->bytes);
-    if (!b->outcomes.ok()) return b->outcomes.status();
+    if (!b->outcomes.ok()) {
+      budget.Give(b->bytes);
+      return b->outcomes.status();
+    }
     for (std::size_t i = 0; i < b->src.messages.size(); ++i) {
       const SourceMessage& m = b->src.messages[i];
       recovery::Outcome& o = (*b->outcomes)[i];
@@ -301,14 +371,14 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
       }
       if (filed) filed(m, b->prepared[i], o);
     }
+    // Given back once reported: what a caller counts out by `filed` is
+    // never more than the budget counts.
+    budget.Give(b->bytes);
     if (progress) progress(stats.inputs, total);
     detail::CrashPoint("committed", b->seq);
     util::Status acted = run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
     b.reset();
-    // The batch's parse trees, packed bytes and the writer's dirty pages
-    // were freed on three threads, into three malloc arenas that keep them:
-    // give them back, or the process holds its peak for good.
-    ::malloc_trim(0);
+    TrimHeap(/*force=*/false);
     return acted;
   };
   // Finishes every batch in flight; the first failure is returned, and no
@@ -332,17 +402,19 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
       if (util::Status s = finish_oldest(true); !s.ok()) return fail(s);
     }
     const bool alone = stages.in_flight() == 0;
-    const std::uint64_t room =
-        std::min({opts.batch_bytes, bound - in_flight_bytes,
-                  ProcessBudget::Get().Available(opts.process_bytes_in_flight)});
+    // Reserved before the fetch, the unused part given back after it.
+    const std::uint64_t room = budget.Reserve(std::min(opts.batch_bytes, bound - in_flight_bytes),
+                                              opts.process_bytes_in_flight, in_flight_bytes);
     auto next = source.Next(opts.batch_count, room, alone);
     // A failed commit outranks a failed fetch: the store is the one in trouble.
     if (!next.ok()) {
+      budget.Give(room);
       util::Status d = drain(/*run_actions=*/true);
       return d.ok() ? next.status() : d;
     }
     end = next->end;
     if (next->messages.empty() && next->cursor == 0) {
+      budget.Give(room);
       if (!end && !alone) {  // the next message needs room: wait for the oldest batch
         if (util::Status s = finish_oldest(true); !s.ok()) return fail(s);
       }
@@ -352,20 +424,27 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     b->seq = ++seq;
     b->src = std::move(next).value();
     for (const auto& m : b->src.messages) b->bytes += m.raw.size();
+    // More than the room only for a message that passed alone.
+    if (b->bytes > room) {
+      budget.Take(b->bytes - room);
+    } else {
+      budget.Give(room - b->bytes);
+    }
     stats.bytes += b->bytes;
     in_flight_bytes += b->bytes;
-    ProcessBudget::Get().Take(b->bytes);
     detail::CrashPoint("fetched", b->seq);
     while (stages.in_flight() >= depth) {
       if (util::Status s = finish_oldest(true); !s.ok()) {
         in_flight_bytes -= b->bytes;
-        ProcessBudget::Get().Give(b->bytes);
+        budget.Give(b->bytes);
         return fail(s);
       }
     }
     stages.Submit(std::move(b), clock.NowSeconds());
   }
-  if (util::Status s = drain(/*run_actions=*/true); !s.ok()) return s;
+  util::Status drained = drain(/*run_actions=*/true);
+  TrimHeap(/*force=*/true);  // the account may now idle for hours
+  if (!drained.ok()) return drained;
   return stats;
 }
 

@@ -52,7 +52,7 @@ class ImapFolderSource : public MessageSource {
                                  bool at_least_one) override {
     SourceBatch b;
     while (pos_ < todo_.size()) {
-      std::vector<std::uint32_t> uids;
+      std::vector<imap::UidSize> uids;  // with RFC822.SIZE: each body is allocated once
       std::uint64_t bytes = 0;
       const std::size_t count = std::max<std::size_t>(1, std::min(max_count, limits_.max_count));
       const std::uint64_t cap = std::min<std::uint64_t>(max_bytes, limits_.max_bytes);
@@ -61,18 +61,18 @@ class ImapFolderSource : public MessageSource {
         const bool alone = uids.empty() && at_least_one;
         if (bytes + todo_[i].size > cap && !alone) break;
         bytes += todo_[i].size;
-        uids.push_back(todo_[i].uid);
+        uids.push_back(todo_[i]);
       }
       if (uids.empty()) return b;  // the next message needs more room
       const auto fetch_start = std::chrono::steady_clock::now();
-      auto fetched = session_.FetchMessages(uids);
+      auto fetched = session_.FetchMessages(std::span<const imap::UidSize>(uids));
       util::FetchBatchLatency().Observe(  // the console's /metrics histogram
           std::chrono::duration<double>(std::chrono::steady_clock::now() - fetch_start).count());
       if (!fetched.ok()) return fetched.status();
       pos_ = i;
       // The checkpoint covers every UID asked for, even one expunged meanwhile;
       // the last batch covers the folder up to the last UID seen.
-      b.cursor = pos_ == todo_.size() ? std::max(uids.back(), last_uid_) : uids.back();
+      b.cursor = pos_ == todo_.size() ? std::max(uids.back().uid, last_uid_) : uids.back().uid;
       for (auto& m : *fetched) {
         SourceMessage s;
         s.key = ImapSourceKey(folder_, uidvalidity_, m.uid);

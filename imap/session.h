@@ -137,8 +137,11 @@ class Session {
   util::Result<std::vector<UidSize>> ListFrom(uint32_t from_uid);
 
   // Full messages for these UIDs, ascending by UID; UIDs that no longer exist
-  // are absent. REQUIRES: a folder is open.
+  // are absent. REQUIRES: a folder is open. Each body is read from the
+  // connection straight into its `raw` (libetpan keeps no copy of it); with
+  // the sizes ListFrom reported, each `raw` is allocated once at that size.
   util::Result<std::vector<FetchedMessage>> FetchMessages(std::span<const uint32_t> uids);
+  util::Result<std::vector<FetchedMessage>> FetchMessages(std::span<const UidSize> messages);
 
   // Only the identifying headers (BODY.PEEK[HEADER.FIELDS (MESSAGE-ID DATE
   // FROM)]) and RFC822.SIZE of these UIDs, in `raw` and `size`: enough to

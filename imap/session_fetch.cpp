@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <vector>
 
 #include "imap/detail/session_impl.h"
 #include "imap/session.h"
@@ -51,9 +52,71 @@ struct Parsed {
   bool has_body = false;
 };
 
+// BODY[] literals go straight from the TLS stream into std::strings of our
+// own: libetpan's msg_body_handler hands over each literal in reads of up
+// to 64 KB as they arrive, and then keeps nothing of it (the section's
+// sec_body_part stays empty). Without it libetpan reads every literal whole
+// into a buffer of its own, Collect copies it out, and each message of the
+// batch is held twice until the command ends. The handler is told which
+// body section the bytes are for (the one that stays in the message's
+// FETCH response), which is how Collect finds them afterwards. A body is
+// reserved at its RFC822.SIZE when the caller knows it (servers answer in
+// UID order), so a 50 MB message is one 50 MB allocation.
+class BodyStream {
+ public:
+  BodyStream(mailimap* imap, std::span<const UidSize> hints) : imap_(imap) {
+    hints_.assign(hints.begin(), hints.end());
+    std::sort(hints_.begin(), hints_.end(),
+              [](const UidSize& a, const UidSize& b) { return a.uid < b.uid; });
+    mailimap_set_msg_body_handler(imap_, &BodyStream::OnBody, this);
+  }
+  ~BodyStream() { mailimap_set_msg_body_handler(imap_, nullptr, nullptr); }
+  BodyStream(const BodyStream&) = delete;
+  BodyStream& operator=(const BodyStream&) = delete;
+
+  bool out_of_memory() const { return out_of_memory_; }
+  // The bytes received for `section`; null when none were streamed (a
+  // quoted string, NIL).
+  std::string* Find(const mailimap_msg_att_body_section* section) {
+    auto it = bodies_.find(section);
+    return it == bodies_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  // Called by libetpan with C frames above it: no exception may leave.
+  // false fails the command with MAILIMAP_ERROR_MEMORY.
+  static bool OnBody(int /*att_type*/, mailimap_msg_att_body_section* section, const char* bytes,
+                     size_t length, void* ctx) {
+    auto& self = *static_cast<BodyStream*>(ctx);
+    try {
+      if (section != self.current_ || self.body_ == nullptr) {  // a new literal
+        self.current_ = section;
+        self.body_ = &self.bodies_[section];
+        self.body_->clear();
+        if (self.next_ < self.hints_.size()) self.body_->reserve(self.hints_[self.next_++].size);
+      }
+      self.body_->append(bytes, length);
+      return true;
+    } catch (...) {
+      self.out_of_memory_ = true;
+      return false;
+    }
+  }
+
+  mailimap* imap_;
+  std::vector<UidSize> hints_;  // ascending by UID
+  std::size_t next_ = 0;        // the hint for the next literal
+  std::map<const mailimap_msg_att_body_section*, std::string> bodies_;
+  const mailimap_msg_att_body_section* current_ = nullptr;
+  std::string* body_ = nullptr;  // bodies_[current_]
+  bool out_of_memory_ = false;
+};
+
 // Folds one FETCH response into `out` (a server may split attributes of one
-// message over several FETCH responses).
-void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out) {
+// message over several FETCH responses). A body that `stream` received is
+// moved out of it (libetpan's own copy is then empty).
+void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out,
+             BodyStream* stream = nullptr) {
   Parsed p;
   for (clistiter* it = clist_begin(att->att_list); it != nullptr; it = clist_next(it)) {
     auto* item = static_cast<mailimap_msg_att_item*>(clist_content(it));
@@ -90,8 +153,18 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out) {
       case MAILIMAP_MSG_ATT_BODY_SECTION:
         if (st->att_data.att_body_section != nullptr) {
           const auto* sec = st->att_data.att_body_section;
-          p.msg.raw.assign(sec->sec_body_part != nullptr ? sec->sec_body_part : "",
-                           sec->sec_length);
+          std::string* streamed = stream != nullptr ? stream->Find(sec) : nullptr;
+          if (streamed != nullptr) {
+            p.msg.raw = std::move(*streamed);
+            // Reserved at an RFC822.SIZE larger than the literal: give the
+            // rest back rather than hold it through every stage.
+            if (p.msg.raw.capacity() - p.msg.raw.size() > p.msg.raw.size() / 4 + (64u << 10)) {
+              p.msg.raw.shrink_to_fit();
+            }
+          } else {  // a quoted string, or a fetch without BodyStream
+            p.msg.raw.assign(sec->sec_body_part != nullptr ? sec->sec_body_part : "",
+                             sec->sec_length);
+          }
           p.has_body = true;
         }
         break;
@@ -110,6 +183,22 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out) {
   if (p.has_body) {
     slot.msg.raw = std::move(p.msg.raw);
     slot.has_body = true;
+  }
+}
+
+// libetpan keeps the text of a whole response (every untagged line, without
+// its literals) in imap_stream_buffer, and the buffer keeps its capacity:
+// after listing a 100,000-message folder that is megabytes per session for
+// the session's life. Between commands nothing points into it.
+void ShrinkStreamBuffer(mailimap* imap) {
+  constexpr size_t kKeep = 256 * 1024;
+  if (imap == nullptr || imap->imap_stream_buffer == nullptr ||
+      imap->imap_stream_buffer->allocated_len <= kKeep) {
+    return;
+  }
+  if (MMAPString* fresh = mmap_string_new(""); fresh != nullptr) {
+    mmap_string_free(imap->imap_stream_buffer);
+    imap->imap_stream_buffer = fresh;
   }
 }
 
@@ -198,6 +287,7 @@ util::Result<std::vector<UidSize>> Session::ListFrom(uint32_t from_uid) {
   clist* raw = nullptr;
   int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
   FetchListPtr list(raw);
+  ShrinkStreamBuffer(s.imap.get());
   if (r != MAILIMAP_NO_ERROR)
     return s.FailEtpan(r, Scope::kFolder, "UID FETCH " + std::to_string(from_uid) + ":*");
   std::map<uint32_t, Parsed> parsed;
@@ -212,25 +302,38 @@ util::Result<std::vector<UidSize>> Session::ListFrom(uint32_t from_uid) {
 }
 
 util::Result<std::vector<FetchedMessage>> Session::FetchMessages(std::span<const uint32_t> uids) {
+  std::vector<UidSize> plain;
+  plain.reserve(uids.size());
+  for (uint32_t uid : uids) plain.push_back({uid, 0});
+  return FetchMessages(std::span<const UidSize>(plain));
+}
+
+util::Result<std::vector<FetchedMessage>> Session::FetchMessages(
+    std::span<const UidSize> messages) {
   Impl& s = *impl_;
   if (auto st = s.CheckSelected(false); !st.ok()) return st;
   std::vector<FetchedMessage> out;
-  if (uids.empty()) return out;
-  SetPtr set = detail::MakeUidSet(uids);
+  if (messages.empty()) return out;
+  std::vector<uint32_t> wanted;
+  wanted.reserve(messages.size());
+  for (const UidSize& m : messages) wanted.push_back(m.uid);
+  std::sort(wanted.begin(), wanted.end());
+  SetPtr set = detail::MakeUidSet(wanted);
   FetchTypePtr ft = MakeFetchType(true);
   if (!set || !ft) return OutOfMemory(s);
+  BodyStream stream(s.imap.get(), messages);
   clist* raw = nullptr;
   int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
+  if (stream.out_of_memory() && r == MAILIMAP_NO_ERROR) r = MAILIMAP_ERROR_MEMORY;
   FetchListPtr list(raw);
+  ShrinkStreamBuffer(s.imap.get());
   if (r != MAILIMAP_NO_ERROR)
-    return s.FailEtpan(r, Scope::kMessage, "UID FETCH " + FormatUidSet(uids));
+    return s.FailEtpan(r, Scope::kMessage, "UID FETCH " + FormatUidSet(wanted));
   std::map<uint32_t, Parsed> parsed;
   for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_next(it)) {
-    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed);
+    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed, &stream);
   }
-  list.reset();  // bodies are copied out; release libetpan's copy early
-  std::vector<uint32_t> wanted(uids.begin(), uids.end());
-  std::sort(wanted.begin(), wanted.end());
+  list.reset();
   for (auto& [uid, p] : parsed) {
     if (p.has_body && std::binary_search(wanted.begin(), wanted.end(), uid))
       out.push_back(std::move(p.msg));
@@ -249,6 +352,7 @@ util::Result<std::vector<FetchedMessage>> Session::FetchIdentity(std::span<const
   clist* raw = nullptr;
   int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
   FetchListPtr list(raw);
+  ShrinkStreamBuffer(s.imap.get());
   if (r != MAILIMAP_NO_ERROR)
     return s.FailEtpan(r, Scope::kFolder, "UID FETCH " + FormatUidSet(uids) + " (identity)");
   std::map<uint32_t, Parsed> parsed;
