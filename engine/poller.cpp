@@ -24,8 +24,12 @@ namespace {
 
 using util::Code;
 
-imap::Config ImapConfig(const config::AccountConfig& a, std::stop_token stop) {
+imap::Config ImapConfig(const config::AccountConfig& a, const std::string& spool_dir,
+                        std::stop_token stop) {
   imap::Config c;
+  // Large bodies are spooled beside the store: disk-backed pages, never a
+  // tmpfs /tmp that would hold them in RAM after all.
+  c.spool_dir = spool_dir;
   c.host = a.host;
   c.port = static_cast<uint16_t>(a.port);
   c.tls = a.tls == config::TlsMode::kStartTls ? imap::TlsMode::kStartTls : imap::TlsMode::kImplicit;
@@ -395,7 +399,7 @@ class AccountWorker {
       return end;
     }
     ConnectSlot slot(&gate_);  // held from connect to login, see engine/connect_gate.h
-    auto session = imap::Session::Connect(ImapConfig(a_, stop), &err);
+    auto session = imap::Session::Connect(ImapConfig(a_, store_.dir(), stop), &err);
     if (!session.ok()) {
       end.status = session.status();
       end.server_text = err.server_text;

@@ -79,8 +79,8 @@ class ImapFolderSource : public MessageSource {
         s.name = folder_ + " UID " + std::to_string(m.uid);
         s.arrival = m.internal_date.time_since_epoch().count();
         s.uid = m.uid;
-        body_bytes_ += m.raw.size();
-        s.raw = std::move(m.raw);
+        s.raw = m.TakeBody();
+        body_bytes_ += s.raw.size();
         b.messages.push_back(std::move(s));
       }
       b.end = pos_ == todo_.size();

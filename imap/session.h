@@ -31,6 +31,7 @@
 
 #include "imap/batch.h"
 #include "imap/error.h"
+#include "util/bytes.h"
 #include "util/result.h"
 #include "util/wipe.h"
 
@@ -60,6 +61,12 @@ struct Config {
   // and the session is dead: shutdown never waits for a timeout.
   std::stop_token stop;
   LogSink log;
+  // A body of at least `spool_from` bytes (by its RFC822.SIZE) is written
+  // to an unlinked file in `spool_dir` as it arrives and handed over mapped
+  // (FetchedMessage::spooled), so a 50 MB message is not held in anonymous
+  // memory while the store copies it. Empty: every body is held in memory.
+  std::string spool_dir;
+  uint64_t spool_from = 8u << 20;
 };
 
 // Both wipe their secret when destroyed (util/wipe.h).
@@ -100,6 +107,14 @@ struct FetchedMessage {
   std::chrono::sys_seconds internal_date{};
   uint64_t size = 0;  // RFC822.SIZE
   std::string raw;    // BODY[] exactly as received (CRLF line ends from IMAP)
+  // Instead of `raw` (then empty), for a body spooled to disk
+  // (Config::spool_dir): the same bytes, mapped read-only.
+  util::Bytes spooled;
+  // The body, whichever way it came (moves it out).
+  util::Bytes TakeBody() {
+    if (!spooled.empty()) return std::move(spooled);
+    return util::Bytes(std::move(raw));
+  }
 };
 
 // Returning a non-OK status stops FetchBatch, which returns that status.

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "imap/detail/session_impl.h"
@@ -61,10 +62,17 @@ struct Parsed {
 // body section the bytes are for (the one that stays in the message's
 // FETCH response), which is how Collect finds them afterwards. A body is
 // reserved at its RFC822.SIZE when the caller knows it (servers answer in
-// UID order), so a 50 MB message is one 50 MB allocation.
+// UID order), so a 50 MB message is one 50 MB allocation; from
+// Config::spool_from on it goes to an unlinked file instead (util::Spool).
 class BodyStream {
  public:
-  BodyStream(mailimap* imap, std::span<const UidSize> hints) : imap_(imap) {
+  struct Body {
+    std::string text;
+    std::optional<util::Spool> spool;  // set: the bytes went here instead
+  };
+
+  BodyStream(mailimap* imap, std::span<const UidSize> hints, const Config& cfg)
+      : imap_(imap), spool_dir_(cfg.spool_dir), spool_from_(cfg.spool_from) {
     hints_.assign(hints.begin(), hints.end());
     std::sort(hints_.begin(), hints_.end(),
               [](const UidSize& a, const UidSize& b) { return a.uid < b.uid; });
@@ -75,9 +83,14 @@ class BodyStream {
   BodyStream& operator=(const BodyStream&) = delete;
 
   bool out_of_memory() const { return out_of_memory_; }
+  void Fail(util::Status s) {
+    if (spool_error_.ok()) spool_error_ = std::move(s);
+  }
+  // Why a body could not be spooled (the disk), when that failed the fetch.
+  const util::Status& spool_error() const { return spool_error_; }
   // The bytes received for `section`; null when none were streamed (a
   // quoted string, NIL).
-  std::string* Find(const mailimap_msg_att_body_section* section) {
+  Body* Find(const mailimap_msg_att_body_section* section) {
     auto it = bodies_.find(section);
     return it == bodies_.end() ? nullptr : &it->second;
   }
@@ -92,10 +105,29 @@ class BodyStream {
       if (section != self.current_ || self.body_ == nullptr) {  // a new literal
         self.current_ = section;
         self.body_ = &self.bodies_[section];
-        self.body_->clear();
-        if (self.next_ < self.hints_.size()) self.body_->reserve(self.hints_[self.next_++].size);
+        self.body_->text.clear();
+        self.body_->spool.reset();
+        const std::uint64_t hint =
+            self.next_ < self.hints_.size() ? self.hints_[self.next_++].size : 0;
+        if (!self.spool_dir_.empty() && hint >= self.spool_from_) {
+          auto spool = util::Spool::Open(self.spool_dir_);
+          if (!spool.ok()) {
+            self.spool_error_ = spool.status();
+            return false;
+          }
+          self.body_->spool.emplace(std::move(spool).value());
+        } else {
+          self.body_->text.reserve(hint);
+        }
       }
-      self.body_->append(bytes, length);
+      if (self.body_->spool) {
+        if (util::Status s = self.body_->spool->Append(std::string_view(bytes, length)); !s.ok()) {
+          self.spool_error_ = s;
+          return false;
+        }
+        return true;
+      }
+      self.body_->text.append(bytes, length);
       return true;
     } catch (...) {
       self.out_of_memory_ = true;
@@ -106,10 +138,13 @@ class BodyStream {
   mailimap* imap_;
   std::vector<UidSize> hints_;  // ascending by UID
   std::size_t next_ = 0;        // the hint for the next literal
-  std::map<const mailimap_msg_att_body_section*, std::string> bodies_;
+  std::string spool_dir_;
+  std::uint64_t spool_from_;
+  std::map<const mailimap_msg_att_body_section*, Body> bodies_;
   const mailimap_msg_att_body_section* current_ = nullptr;
-  std::string* body_ = nullptr;  // bodies_[current_]
+  Body* body_ = nullptr;  // bodies_[current_]
   bool out_of_memory_ = false;
+  util::Status spool_error_;
 };
 
 // Folds one FETCH response into `out` (a server may split attributes of one
@@ -153,9 +188,17 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out,
       case MAILIMAP_MSG_ATT_BODY_SECTION:
         if (st->att_data.att_body_section != nullptr) {
           const auto* sec = st->att_data.att_body_section;
-          std::string* streamed = stream != nullptr ? stream->Find(sec) : nullptr;
-          if (streamed != nullptr) {
-            p.msg.raw = std::move(*streamed);
+          BodyStream::Body* streamed = stream != nullptr ? stream->Find(sec) : nullptr;
+          if (streamed != nullptr && streamed->spool) {
+            auto mapped = streamed->spool->Finish();
+            if (mapped.ok()) {
+              p.msg.spooled = std::move(mapped).value();
+            } else {
+              stream->Fail(mapped.status());
+            }
+            streamed->spool.reset();
+          } else if (streamed != nullptr) {
+            p.msg.raw = std::move(streamed->text);
             // Reserved at an RFC822.SIZE larger than the literal: give the
             // rest back rather than hold it through every stage.
             if (p.msg.raw.capacity() - p.msg.raw.size() > p.msg.raw.size() / 4 + (64u << 10)) {
@@ -182,6 +225,7 @@ void Collect(const mailimap_msg_att* att, std::map<uint32_t, Parsed>& out,
   if (!p.msg.flags.empty()) slot.msg.flags = std::move(p.msg.flags);
   if (p.has_body) {
     slot.msg.raw = std::move(p.msg.raw);
+    slot.msg.spooled = std::move(p.msg.spooled);
     slot.has_body = true;
   }
 }
@@ -321,11 +365,20 @@ util::Result<std::vector<FetchedMessage>> Session::FetchMessages(
   SetPtr set = detail::MakeUidSet(wanted);
   FetchTypePtr ft = MakeFetchType(true);
   if (!set || !ft) return OutOfMemory(s);
-  BodyStream stream(s.imap.get(), messages);
+  BodyStream stream(s.imap.get(), messages, s.cfg);
   clist* raw = nullptr;
   int r = mailimap_uid_fetch(s.imap.get(), set.get(), ft.get(), &raw);
-  if (stream.out_of_memory() && r == MAILIMAP_NO_ERROR) r = MAILIMAP_ERROR_MEMORY;
   FetchListPtr list(raw);
+  // The disk, not the server: the batch is fetched again on the next pass.
+  auto spool_failed = [&] {
+    return s.Fail(Error{ErrorClass::kTransient,
+                        Scope::kAccount,
+                        "UID FETCH " + FormatUidSet(wanted) +
+                            ": spooling a large message: " + stream.spool_error().message(),
+                        {}});
+  };
+  if (!stream.spool_error().ok()) return spool_failed();
+  if (stream.out_of_memory() && r == MAILIMAP_NO_ERROR) r = MAILIMAP_ERROR_MEMORY;
   ShrinkStreamBuffer(s.imap.get());
   if (r != MAILIMAP_NO_ERROR)
     return s.FailEtpan(r, Scope::kMessage, "UID FETCH " + FormatUidSet(wanted));
@@ -334,6 +387,7 @@ util::Result<std::vector<FetchedMessage>> Session::FetchMessages(
     Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed, &stream);
   }
   list.reset();
+  if (!stream.spool_error().ok()) return spool_failed();
   for (auto& [uid, p] : parsed) {
     if (p.has_body && std::binary_search(wanted.begin(), wanted.end(), uid))
       out.push_back(std::move(p.msg));

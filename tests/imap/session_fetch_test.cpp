@@ -2,6 +2,7 @@
 #include <malloc.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <span>
@@ -181,6 +182,62 @@ TEST_CASE("A large message is read once straight into its string", "[imap][fetch
   REQUIRE(got.ok());
   REQUIRE(got->size() == 1);
   CHECK((got->front().raw == msg));
+}
+
+// A body from Config::spool_from on goes to an unlinked file in spool_dir
+// and comes back mapped: the bytes never sit in anonymous memory while the
+// store copies them. Smaller ones stay strings; a spool that cannot be
+// opened fails the fetch as transient, naming the cause.
+TEST_CASE("A body above spool_from arrives spooled to disk and byte-exact",
+          "[imap][fetch][dovecot]") {
+  DOVECOT_OR_SKIP(d);
+  const std::string user = imap_test::UniqueUser("spool");
+  const std::string big = imap_test::MakeMessage("spooled", 3u << 20);
+  const std::string small = imap_test::MakeMessage("small", 4000);
+  {
+    imap::Session s = imap_test::ConnectAs(d, user);
+    REQUIRE(s.Append("INBOX", big).ok());
+    REQUIRE(s.Append("INBOX", small).ok());
+  }
+  std::string dir = (std::filesystem::temp_directory_path() / "deskmail-spool-XXXXXX").string();
+  REQUIRE(::mkdtemp(dir.data()) != nullptr);
+  imap::Config cfg = imap_test::ImapsConfig(d);
+  cfg.spool_dir = dir;
+  cfg.spool_from = 1u << 20;
+  auto connect = [&](const imap::Config& c) {
+    auto s = imap::Session::Connect(c);
+    REQUIRE(s.ok());
+    REQUIRE(s->Authenticate(imap::XOAuth2{user, imap_test::MintJwt(d.hmac_key_b64(), user, 3600)})
+                .ok());
+    REQUIRE(s->Examine("INBOX").ok());
+    return std::move(*s);
+  };
+  imap::Session s = connect(cfg);
+  auto listed = s.ListFrom(1);
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  auto got = s.FetchMessages(std::span<const imap::UidSize>(*listed));
+  REQUIRE(got.ok());
+  REQUIRE(got->size() == 2);
+  imap::FetchedMessage& a = (*got)[0];
+  CHECK(a.raw.empty());
+  CHECK(a.spooled.mapped());
+  CHECK((a.spooled.view() == big));
+  CHECK(a.spooled.size() == a.size);
+  imap::FetchedMessage& b = (*got)[1];
+  CHECK(b.spooled.empty());
+  CHECK((b.raw == small));
+  CHECK((b.TakeBody().view() == small));
+  CHECK(std::filesystem::is_empty(dir));  // nothing named is left behind
+
+  imap::Config nowhere = cfg;
+  nowhere.spool_dir = dir + "/missing";
+  imap::Session t = connect(nowhere);
+  auto failed = t.FetchMessages(std::span<const imap::UidSize>(*listed));
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.status().code() == util::Code::kTransient);
+  CHECK_THAT(failed.status().message(), Catch::Contains("spooling a large message"));
+  std::filesystem::remove_all(dir);
 }
 
 std::string MessageWithAttachments(int count) {
