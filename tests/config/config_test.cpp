@@ -408,7 +408,7 @@ TEST_CASE("non-ASCII text inside strings, quoted keys and comments is read") {
   CHECK(cfg->accounts[0].name == "\xc3\xbc");
 }
 
-TEST_CASE("[store] max_map_mib: default 1 TiB, a value, and bad values named") {
+TEST_CASE("store.max_map_mib: default 1 TiB, a value, and bad values named") {
   auto defaults = config::ParseConfig("", "f");
   REQUIRE(defaults.ok());
   CHECK(defaults->store_max_map_mib == 1 << 20);
