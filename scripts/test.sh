@@ -97,7 +97,10 @@ sanitize_suite() {
 tsan_suite() {
   local dir=${DESKMAIL_TSAN_BUILD_DIR:-$ROOT/build-tsan}
   step "TSan build (engine_test)"
-  configure "$dir" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+  # -Wno-tsan: GCC 12 warns wherever an atomic_thread_fence (which TSan does
+  # not model) survives optimisation, in our code or an inlined header such as
+  # libstdc++'s shared_ptr; -Werror would turn that into a failed build.
+  configure "$dir" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
   cmake --build "$dir" -j "$JOBS" --target engine_test deskmail
   step "TSan: engine tests (the pipeline, and the poller inside a TSan-built deskmail run)"
