@@ -1,6 +1,8 @@
 // The JSON views of accounts, intake decisions and events: one definition
 // shared by the CLI's --json output and the console's /api/v1 (admin/).
+#include <algorithm>
 #include <map>
+#include <vector>
 
 #include "cli/views.h"
 #include "engine/alerts.h"
@@ -46,36 +48,44 @@ nlohmann::json OutageJson(const store::OutageRecord& o, std::uint64_t backfill,
 }
 
 nlohmann::json AccountsReport(const config::Config& cfg, store::ReadTxn* txn, std::int64_t now) {
-  std::map<std::string, recovery::AccountHealth> health;
-  std::map<std::string, std::vector<store::OutageRecord>> outages;
+  // The snapshot `deskmail accounts` and the lifecycle read; without a store
+  // yet, each account as a fresh one.
+  std::vector<recovery::AccountSnapshot> snaps;
+  for (const auto& a : cfg.accounts) {
+    if (txn != nullptr) {
+      snaps.push_back(engine::SnapshotOf(*txn, a, now));
+    } else {
+      recovery::AccountSnapshot s;
+      s.account = a.name;
+      s.state = recovery::StateAt(s.health, engine::PolicyFor(a), now);
+      s.alert = s.state == recovery::TokenState::kExpiring;
+      snaps.push_back(std::move(s));
+    }
+  }
+  // Recovered mail per outage, backfilled or forwarded: only the messages
+  // know their channel, so they are read once, and only when an outage exists.
   std::map<std::uint64_t, std::pair<std::uint64_t, std::uint64_t>> split;  // backfill, forward
-  if (txn != nullptr) {
-    for (const auto& a : cfg.accounts) health[a.name] = recovery::LoadHealth(*txn, a.name);
-    txn->ForEachOutage([&](const store::OutageRecord& o) {
-      outages[o.account].push_back(o);
+  const bool any_outage =
+      std::any_of(snaps.begin(), snaps.end(), [](const auto& s) { return !s.outages.empty(); });
+  if (txn != nullptr && any_outage) {
+    txn->ForEachMessage([&](const store::MessageRecord& m) {
+      if (m.outage_id != 0) {
+        auto& s = split[m.outage_id];
+        (m.channel == "recovered_forward" || m.channel == "intake" ? s.second : s.first)++;
+      }
       return true;
     });
-    if (!outages.empty()) {
-      txn->ForEachMessage([&](const store::MessageRecord& m) {
-        if (m.outage_id != 0) {
-          auto& s = split[m.outage_id];
-          (m.channel == "recovered_forward" || m.channel == "intake" ? s.second : s.first)++;
-        }
-        return true;
-      });
-    }
   }
   // The banner names the smallest alert window among the expiring accounts.
   std::optional<int> banner_days;
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& a : cfg.accounts) {
-    const recovery::AccountHealth& h = health[a.name];
-    if (recovery::StateAt(h, engine::PolicyFor(a), now) == recovery::TokenState::kExpiring) {
-      banner_days = std::min(banner_days.value_or(a.alert_days), a.alert_days);
-    }
-    nlohmann::json j = engine::AccountStatusJson(a, h, now);
+  for (std::size_t i = 0; i < cfg.accounts.size(); ++i) {
+    const config::AccountConfig& a = cfg.accounts[i];
+    const recovery::AccountSnapshot& snap = snaps[i];
+    if (snap.alert) banner_days = std::min(banner_days.value_or(a.alert_days), a.alert_days);
+    nlohmann::json j = engine::AccountStatusJson(a, snap.health, now);
     j["outages"] = nlohmann::json::array();
-    for (const auto& o : outages[a.name]) {
+    for (const auto& o : snap.outages) {
       j["outages"].push_back(OutageJson(o, split[o.id].first, split[o.id].second));
     }
     list.push_back(std::move(j));

@@ -21,6 +21,24 @@ json AddressList(const std::vector<mime::Address>& list) {
 
 json Optional(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
+// One attachment, as `inspect --json` shows a parsed one (mime::Attachment,
+// with its Content-ID) and the stored views a stored one
+// (store::AttachmentRecord, which keeps no Content-ID).
+template <class A>
+json AttachmentsJson(const std::vector<A>& list) {
+  json out = json::array();
+  for (const A& a : list) {
+    json j = {{"filename", a.filename},
+              {"content_type", a.content_type},
+              {"size", a.size},
+              {"sha256", a.sha256},
+              {"inline", a.inline_image}};
+    if constexpr (requires { a.content_id; }) j["content_id"] = Optional(a.content_id);
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
 // Decodes one UTF-8 sequence at s[i]; advances i. Invalid bytes count as one
 // column each, so a damaged string still lays out.
 char32_t NextCodePoint(std::string_view s, std::size_t& i) {
@@ -79,15 +97,6 @@ const char* DispositionName(store::Disposition d) {
 }
 
 json MessageJson(const mime::Message& m) {
-  json attachments = json::array();
-  for (const auto& a : m.attachments) {
-    attachments.push_back({{"filename", a.filename},
-                           {"content_type", a.content_type},
-                           {"size", a.size},
-                           {"sha256", a.sha256},
-                           {"inline", a.inline_image},
-                           {"content_id", Optional(a.content_id)}});
-  }
   json j = {
       {"from", AddressJson(m.from)},
       {"to", AddressList(m.to)},
@@ -102,7 +111,7 @@ json MessageJson(const mime::Message& m) {
       {"classification_reason", Optional(m.classification_reason)},
       {"body_text", m.body_text},
       {"body_from_html", m.body_from_html},
-      {"attachments", attachments},
+      {"attachments", AttachmentsJson(m.attachments)},
       {"attached_messages", m.attached_messages.size()},
       {"parse_errors", m.parse_errors},
       {"forwarded", nullptr},
@@ -148,14 +157,6 @@ json TicketJson(const store::TicketRecord& t) {
 }
 
 json MessageRecordJson(const store::MessageRecord& m, bool with_body) {
-  json attachments = json::array();
-  for (const auto& a : m.attachments) {
-    attachments.push_back({{"filename", a.filename},
-                           {"content_type", a.content_type},
-                           {"size", a.size},
-                           {"sha256", a.sha256},
-                           {"inline", a.inline_image}});
-  }
   json j = {{"id", m.id},
             {"account", m.account},
             {"source", m.source_key},
@@ -172,7 +173,7 @@ json MessageRecordJson(const store::MessageRecord& m, bool with_body) {
             {"received_at", util::FormatRfc3339(m.received_at)},
             {"raw_sha256", m.raw_sha256},
             {"raw_size", m.raw_size},
-            {"attachments", attachments},
+            {"attachments", AttachmentsJson(m.attachments)},
             {"parse_errors", m.parse_errors}};
   if (with_body) j["body_text"] = m.body_text;
   return j;

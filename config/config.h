@@ -113,13 +113,16 @@ struct Config {
   std::int64_t intake_max_message_bytes = 64 << 20;  // `intake` stdin cap
   std::string ticket_tag = "[#{id}]";
   LogLevel log_level = LogLevel::kInfo;
-  std::string alert_command;    // run once a day per expiring account, JSON on stdin
+  std::string alert_command;                   // run once a day per expiring account, JSON on stdin
   std::vector<std::string> alert_command_env;  // variables it may see (util/subprocess.h)
-  int expired_retry_hours = 6;  // an expired account asks the token endpoint at most this often
+  int expired_retry_hours = 6;     // an expired account asks the token endpoint at most this often
   int connect_timeout_s = 30;      // default for every account's connect_timeout_s
   int read_timeout_s = 120;        // default for every account's read_timeout_s
   int once_deadline_s = 300;       // `run --once` gives up on an account after this long
   int max_concurrent_logins = 10;  // accounts connecting at the same time; 0 = no bound
+  // [store] max_map_mib: the most the LMDB map (and so data.mdb) may grow to;
+  // past it a write fails with "map full" and the store stays usable.
+  int store_max_map_mib = 1 << 20;  // 1 TiB
   std::vector<AccountConfig> accounts;
   std::vector<std::string> warnings;  // unknown keys and the like, one line each
 

@@ -433,17 +433,19 @@ class AccountWorker {
         SyncOptions sync = opts_.sync;
         sync.limits.max_count = static_cast<std::size_t>(a_.fetch_batch_max_count);
         sync.limits.max_bytes = static_cast<std::uint64_t>(a_.fetch_batch_max_bytes);
-        auto stats = SyncFolder(store_, *session, a_, folder, filing_, sync, clock_, stop);
-        if (!stats.ok()) return fail(stats.status());
-        Add(*stats);
-        pass_fetched += stats->fetched;
-        if (stats->fetched > 0) {
+        SyncStats stats;
+        util::Status synced =
+            SyncFolder(store_, *session, a_, folder, filing_, sync, clock_, stats, stop);
+        Add(stats);  // what was committed, also by a sync a dropped connection cut short
+        pass_fetched += stats.fetched;
+        if (stats.fetched > 0) {
           spdlog::info(
               "account {}: {}: {} fetched, {} new tickets, {} threaded, {} ignored, "
               "{} unprocessable, {} already stored",
-              a_.name, folder, stats->fetched, stats->new_tickets, stats->threaded, stats->ignored,
-              stats->unprocessable, stats->duplicates);
+              a_.name, folder, stats.fetched, stats.new_tickets, stats.threaded, stats.ignored,
+              stats.unprocessable, stats.duplicates);
         }
+        if (!synced.ok()) return fail(synced);
       }
       if (stop.stop_requested()) break;
       auto go_on = AfterPass(pass_fetched);

@@ -209,11 +209,11 @@ std::string ImapSourceKey(const std::string& folder, std::uint32_t uidvalidity, 
   return "imap:" + folder + "/" + std::to_string(uidvalidity) + "/" + std::to_string(uid);
 }
 
-util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
-                                   const config::AccountConfig& account, const std::string& folder,
-                                   const recovery::FilingOptions& filing, const SyncOptions& opts,
-                                   const util::Clock& clock, std::stop_token stop) {
-  SyncStats stats;
+util::Status SyncFolder(store::Store& store, imap::Session& session,
+                        const config::AccountConfig& account, const std::string& folder,
+                        const recovery::FilingOptions& filing, const SyncOptions& opts,
+                        const util::Clock& clock, SyncStats& stats, std::stop_token stop) {
+  stats = SyncStats{};
   std::optional<store::Checkpoint> cp;
   util::Status rs = store.Read([&](store::ReadTxn& txn) {
     cp = txn.GetCheckpoint(account.name, folder);
@@ -250,7 +250,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
           account.name, folder, changes);
     }
   }
-  if (box->uidnext != 0 && from >= box->uidnext && !stats.uidvalidity_changed) return stats;
+  if (box->uidnext != 0 && from >= box->uidnext && !stats.uidvalidity_changed) return {};
 
   auto listed = session.ListFrom(from);
   if (!listed.ok()) return listed.status();
@@ -277,7 +277,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
       });
       if (!ws.ok()) return ws;
     }
-    return stats;
+    return {};
   }
 
   // A long backfill (after an outage, or a first sync) reports its progress.
@@ -298,8 +298,12 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
   // A third of the budget per batch: one fetching, one preparing, one committing.
   po.batch_bytes = std::min<std::uint64_t>(opts.limits.max_bytes, opts.max_bytes_in_flight / 3);
   po.max_bytes_in_flight = opts.max_bytes_in_flight;
+  // Counted here, per input of each committed batch: RunPipeline's totals
+  // are lost when a later batch fails (a dropped connection), these are not.
   auto filed = [&](const SourceMessage& in, const recovery::Prepared&, const recovery::Outcome& o) {
     using Kind = recovery::Outcome::Kind;
+    ++stats.fetched;
+    if (in.error.ok()) stats.Add(o);
     if (o.kind == Kind::kUnprocessable) {
       spdlog::warn("account {}: {}: unprocessable, kept raw as message {}: {}", account.name,
                    in.name, o.message_id, o.detail);
@@ -319,10 +323,7 @@ util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
     spdlog::info("account {}: {}: rescan downloaded {} bytes for {} message(s)", account.name,
                  folder, stats.body_bytes, total);
   }
-  if (!run.ok()) return run.status();
-  static_cast<IngestCounts&>(stats).Add(*run);
-  stats.fetched = run->inputs;
-  return stats;
+  return run.ok() ? util::Status{} : run.status();
 }
 
 }  // namespace engine

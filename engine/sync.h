@@ -36,11 +36,13 @@ struct SyncStats : IngestCounts {
 // Syncs `folder` of `account` on an authenticated `session`, filing each
 // message by `filing` (the intake rules when the account's role is
 // "intake"). Runs the account's post_action on each message after its
-// commit. Returns the first error; what was committed before it stays.
-util::Result<SyncStats> SyncFolder(store::Store& store, imap::Session& session,
-                                   const config::AccountConfig& account, const std::string& folder,
-                                   const recovery::FilingOptions& filing, const SyncOptions& opts,
-                                   const util::Clock& clock, std::stop_token stop = {});
+// commit. Returns the first error; what was committed before it stays, and
+// `stats` counts exactly that, failure or not (a pass cut by a dropped
+// connection still reports the batches it committed).
+util::Status SyncFolder(store::Store& store, imap::Session& session,
+                        const config::AccountConfig& account, const std::string& folder,
+                        const recovery::FilingOptions& filing, const SyncOptions& opts,
+                        const util::Clock& clock, SyncStats& stats, std::stop_token stop = {});
 
 // "imap:INBOX/1700000000/42"
 std::string ImapSourceKey(const std::string& folder, std::uint32_t uidvalidity, std::uint32_t uid);

@@ -40,8 +40,8 @@ for target in "${TARGETS[@]}"; do
     mailbox_fuzz)
       SEEDS=("$ROOT/fixtures/mbox" "$ROOT/fixtures/mime-regressions")
       MAX_LEN=65536 ;;
-    config_fuzz)
-      SEEDS=("$ROOT/fuzz/seeds/config")
+    config_fuzz)  # with its past findings (fuzz/regressions/config/), run again each time
+      SEEDS=("$ROOT/fuzz/seeds/config" "$ROOT/fuzz/regressions/config")
       MAX_LEN=16384 ;;
     imap_response_fuzz)  # server transcripts; a crash goes to fixtures/imap-crashes/
       SEEDS=("$ROOT/fixtures/imap-responses")

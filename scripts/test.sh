@@ -77,8 +77,11 @@ start_dovecot() {
 SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -Wno-maybe-uninitialized"
 # Leak reports in third-party code are suppressed by name (fuzz/lsan.supp, each
 # explained there); libgsf has no frame pointers, so LeakSanitizer needs the
-# slow unwinder to see those names (the subset costs about 30 s more).
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1:fast_unwind_on_malloc=0}
+# slow unwinder to see those names: the MIME suite (which reads corrupt .msg
+# files through libgsf) runs with it. Everything else keeps the fast one: the
+# slow unwinder makes OpenSSL's malloc-heavy TLS so slow that the oauth and
+# imap tests' loopback servers time out (11 of 29 oauth tests on a loaded host).
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$ROOT/fuzz/lsan.supp}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # sanitize_suite TARGETS CTEST_REGEX: builds TARGETS in build-asan and runs them.
@@ -91,17 +94,36 @@ sanitize_suite() {
   # shellcheck disable=SC2086
   cmake --build "$dir" -j "$JOBS" --target $targets
   step "ASan+UBSan ctest ($regex)"
-  (cd "$dir" && ctest --output-on-failure -j "$JOBS" --timeout 900 -R "$regex")
+  (cd "$dir" && ctest --output-on-failure -j "$JOBS" --timeout 900 -R "$regex" -E '^mime: ?')
+  case " $targets " in
+    *" mime_test "* | *" all "*)
+      step "ASan+UBSan ctest (the MIME suite, slow unwinder)"
+      (cd "$dir" && ASAN_OPTIONS="$ASAN_OPTIONS:fast_unwind_on_malloc=0" \
+        ctest --output-on-failure -j "$JOBS" --timeout 900 -R '^mime: ?')
+      ;;
+  esac
 }
 
 tsan_suite() {
   local dir=${DESKMAIL_TSAN_BUILD_DIR:-$ROOT/build-tsan}
   step "TSan build (engine_test)"
-  configure "$dir" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer" \
+  # -Wno-tsan: GCC 12 warns wherever an atomic_thread_fence (which TSan does
+  # not model) survives optimisation, in our code or an inlined header such as
+  # libstdc++'s shared_ptr; -Werror would turn that into a failed build.
+  configure "$dir" -DCMAKE_CXX_FLAGS="-fsanitize=thread -fno-omit-frame-pointer -Wno-tsan" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread"
   cmake --build "$dir" -j "$JOBS" --target engine_test deskmail
   step "TSan: engine tests (the pipeline, and the poller inside a TSan-built deskmail run)"
-  (cd "$dir" && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+  # G_SLICE=always-malloc: GLib 2.74's slice allocator (GMime's nodes) hands
+  # blocks between threads through per-thread magazines synchronised by
+  # futexes TSan cannot see (GLib is not instrumented); with malloc TSan
+  # sees every allocation. GLib 2.76 dropped the slice allocator for malloc.
+  # fuzz/tsan.supp: races inside uninstrumented GLib/GMime, glibc's loader and
+  # OpenSSL, each explained there. history_size=7: the longest access history,
+  # so the earlier access's stack (inside GLib, which the suppression names)
+  # is restored instead of "failed to restore the stack".
+  (cd "$dir" && G_SLICE=always-malloc \
+    TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 history_size=7 suppressions=$ROOT/fuzz/tsan.supp" \
     ctest --output-on-failure -j "$JOBS" --timeout 900 -R '^engine: ?')
 }
 

@@ -365,3 +365,59 @@ TEST_CASE("verify: a replayed store is consistent, exit 0, and --json has the co
   CHECK(text.code == 0);
   CHECK_THAT(text.out, Catch::Contains("consistent"));
 }
+
+namespace {
+
+// `n` distinct messages of about `kib` KiB of random text each (LZ4 cannot
+// shrink it much, so the store holds about as many bytes as the mailbox).
+void WriteIncompressible(Sandbox& sb, const std::string& dir, int n, int kib) {
+  std::uint64_t x = 0x9E3779B97F4A7C15ull;
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (int i = 0; i < n; ++i) {
+    std::string body;
+    for (int k = 0; k < kib * 1024; ++k) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      body += kAlphabet[x & 63];
+      if (k % 76 == 75) body += '\n';
+    }
+    sb.Write(dir + "/" + std::to_string(i) + ".eml",
+             "From: c" + std::to_string(i) + "@customer.example\nTo: support@acme.example\n" +
+                 "Subject: big " + std::to_string(i) + "\nMessage-ID: <big" + std::to_string(i) +
+                 "@customer.example>\n\n" + body + "\n");
+  }
+}
+
+}  // namespace
+
+TEST_CASE("store.max_map_mib caps the store with map full past it, and the variable overrides it") {
+  Sandbox sb;
+  WriteIncompressible(sb, "in", 40, 100);  // about 4 MiB of mail
+  const std::string small = sb.Write("small.toml", "[store]\nmax_map_mib = 2\n");
+  const std::string large = sb.Write("large.toml", "[store]\nmax_map_mib = 64\n");
+  const std::string replay = " replay " + Quote(sb.dir + "/in") + " --account support --quiet";
+
+  Run capped = sb.Deskmail("--config " + Quote(small) + replay);
+  INFO(capped.err);
+  CHECK(capped.code == 1);
+  CHECK_THAT(capped.err, Catch::Contains("map full"));
+  Run after = sb.Deskmail("--config " + Quote(small) + " verify");
+  CHECK(after.code == 0);  // stopped, and still consistent
+  fs::remove_all(sb.dir + "/data");
+
+  Run roomy = sb.Deskmail("--config " + Quote(large) + replay);
+  INFO(roomy.err);
+  CHECK(roomy.code == 0);
+  fs::remove_all(sb.dir + "/data");
+
+  // DESKMAIL_STORE_MAX_MAP_BYTES (bytes) overrides the key.
+  Run env = sb.Deskmail("--config " + Quote(small) + replay,
+                        "DESKMAIL_STORE_MAX_MAP_BYTES=" + std::to_string(64 << 20) + " ");
+  INFO(env.err);
+  CHECK(env.code == 0);
+  Run summary = sb.Deskmail("tickets summary --json");
+  REQUIRE(summary.code == 0);
+  CHECK(nlohmann::json::parse(summary.out)["messages"] == 40);
+}

@@ -1,6 +1,9 @@
 #include "config/config.h"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 
 TEST_CASE("the documented configuration keys are read") {
   const char* text = R"(
@@ -275,4 +278,154 @@ TEST_CASE("network timeouts and limits: global keys, per-account overrides, defa
     INFO(bad);
     CHECK_FALSE(config::ParseConfig(bad, "f").ok());
   }
+}
+
+// TOML 1.0 allows non-ASCII text only inside strings and comments. Debian's
+// toml++ 3.3 meets a character such as U+0450 outside them in a whitespace
+// test that reaches __builtin_unreachable (fuzz/regressions/config/): under
+// UBSan these inputs abort; without it the outcome is undefined.
+TEST_CASE("non-ASCII text outside strings and comments is refused, naming line and column") {
+  struct Case {
+    std::string text;
+    std::string where;  // "deskmail.toml:LINE:COL"
+    std::string code_point;
+  };
+  const std::vector<Case> cases = {
+      {"z\xd1\x90", "deskmail.toml:1:2", "U+0450"},  // the fuzz finding, as found
+      {"z\xd1\x90 = 1\n", "deskmail.toml:1:2", "U+0450"},
+      {"\xc3\xa9t\xc3\xa9 = 1\n", "deskmail.toml:1:1", "U+00E9"},
+      {"data_dir = \"/x\"\n[admin]\nport = 8025 \xc2\xa1\n", "deskmail.toml:3:13", "U+00A1"},
+      {"[t\xc3\xa9st]\n", "deskmail.toml:1:3", "U+00E9"},
+      {"[[account]]\nname = \"a\"\nhost\xe3\x80\x80= \"h\"\n", "deskmail.toml:3:5", "U+3000"},
+      {"data_dir = \"a\\\"\" \xef\xb1\x80\n", "deskmail.toml:1:18", "U+FC40"},
+      {"a.\xd0\xb1 = 1\n", "deskmail.toml:1:3", "U+0431"},
+      {"data_dir = \"\"\"x\"\"\"\" \xc3\xa9\n", "deskmail.toml:1:21", "U+00E9"},
+      {"k = 1 \xff\n", "deskmail.toml:1:7", "0xFF"},  // not UTF-8 at all
+      // A quote in the middle of a bad value opens no string: toml++'s
+      // look-ahead reads past it (the second config_fuzz finding).
+      {"port = 14!\"start\xd1\x90\"\n", "deskmail.toml:1:17", "U+0450"},
+      {"k = 1 \"\xc3\xa9\"\n", "deskmail.toml:1:8", "U+00E9"},
+      {"k = [\"a\" \"\xc3\xa9\"]\n", "deskmail.toml:1:11", "U+00E9"},
+      {"k = 12=\"\xc3\xa9\"\n", "deskmail.toml:1:9", "U+00E9"},
+      {"k = 8e[[{[\"\xc3\xa9\"\n", "deskmail.toml:1:12", "U+00E9"},  // the third finding
+      {"k = true\"\xc3\xa9\"\n", "deskmail.toml:1:10", "U+00E9"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.text);
+    auto cfg = config::ParseConfig(c.text, "deskmail.toml");
+    REQUIRE_FALSE(cfg.ok());
+    CHECK(cfg.status().code() == util::Code::kInvalidArgument);
+    CHECK_THAT(cfg.status().message(), Catch::Contains(c.where + ": "));
+    CHECK_THAT(cfg.status().message(), Catch::Contains(c.code_point));
+    CHECK_THAT(cfg.status().message(), Catch::Contains("outside a string or comment"));
+  }
+}
+
+TEST_CASE("non-ASCII text wherever TOML lets a string start is read") {
+  const std::string text =
+      "\"cl\xc3\xa9\" = \"\xc3\xa9\"\n"
+      "x.'\xc3\xbc'.y = '\xc3\xaf'\n"
+      "inline = { \"\xc3\xa4\" = \"\xc3\xb6\", b = [ \"\xc3\xa9\", { c = \"\xc3\xbc\" } ] }\n"
+      "dates = [ 1979-05-27T07:32:00Z, 1979-05-27 07:32:00, \"\xc3\xa9\" ]\n"
+      "nums = [ 1, -2.5e3, 0x1F, inf, \"\xc3\xbc\", ]\n"
+      "arr = [ # \xc3\xa9\n"
+      "  \"\xc3\xa9\", # \xc3\xbc\n"
+      "  [ \"\xc3\xb6\" ],\n"
+      "  '''\n\xc3\xa9''',\n"
+      "]\n"
+      "[t.\"\xc3\xa9\"]\n"
+      "k = \"\xc3\xa4\"\n"
+      "[[ u.'\xc3\xbc' ]]\n"
+      "k = true # \xc3\xa9\n";
+  auto cfg = config::ParseConfig(text, "f");
+  INFO((cfg.ok() ? std::string() : cfg.status().message()));
+  REQUIRE(cfg.ok());
+  CHECK(cfg->warnings.size() == 8);  // every key is unknown, and said so
+}
+
+TEST_CASE("a backslash in a multi-line string before non-ASCII text: kept or refused by TOML") {
+  // A line-ending backslash trims the blanks and newlines after it; the first
+  // character it keeps, when not ASCII, is what toml++ would test as
+  // whitespace: valid TOML, read as written.
+  auto kept = config::ParseConfig(
+      "alert_command = \"\"\"a \\\n   \xc3\xa9"
+      "b \\\r\n\n \xf0\x9f\x93\xa7\"\"\"\n",
+      "f");
+  INFO((kept.ok() ? std::string() : kept.status().message()));
+  REQUIRE(kept.ok());
+  CHECK(kept->alert_command ==
+        "a \xc3\xa9"
+        "b \xf0\x9f\x93\xa7");
+
+  // Invalid TOML whose reading would reach the same test: refused, named.
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"k = \"\"\"x\\\xc3\xa9\"\"\"\n", "f:1:10: U+00E9: unknown escape"},
+      {"k = \"\"\"x\\  \xc3\xa9\n\"\"\"\n", "f:1:12: U+00E9: text after a line-ending"},
+  };
+  for (const auto& [text, want] : refused) {
+    INFO(text);
+    auto r = config::ParseConfig(text, "f");
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::StartsWith(want));
+  }
+}
+
+TEST_CASE("every config_fuzz finding is refused with a message, not a crash") {
+  int files = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::string(DESKMAIL_SOURCE_DIR) +
+                                                           "/fuzz/regressions/config")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    INFO(e.path().string());
+    auto r = config::ParseConfig(text, e.path().string());
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::StartsWith(e.path().string() + ":"));
+    ++files;
+  }
+  CHECK(files >= 2);
+}
+
+TEST_CASE("non-ASCII text inside strings, quoted keys and comments is read") {
+  const std::string text =
+      "\xef\xbb\xbf"  // a UTF-8 byte order mark
+      "# commentaire : \xc3\xa9t\xc3\xa9, \xe4\xb8\xad\xe6\x96\x87\n"
+      "data_dir = \"/srv/d\xc3\xa9sk\\\\\" # \xc3\xa9\n"
+      "ticket_tag = '\xc3\xbc'\n"
+      "alert_command = \"\"\"\n"
+      "say \"\xc3\xa9\" \\\"\"\" \xc3\xa9\n"
+      "\xc3\xa9\"\"\"\"\n"
+      "alert_command_env = ['''\n\xc3\xa9 '' \xc3\xa9''', \"\\u00e9\"]\n"
+      "[[account]] # \xc3\xa9\n"
+      "name = \"\xc3\xbc\"\n"
+      "\"cl\xc3\xa9\" = 1\n";
+  auto cfg = config::ParseConfig(text, "deskmail.toml");
+  REQUIRE(cfg.ok());
+  CHECK(cfg->data_dir == "/srv/d\xc3\xa9sk\\");
+  CHECK(cfg->ticket_tag == "\xc3\xbc");
+  CHECK(cfg->alert_command == "say \"\xc3\xa9\" \"\"\" \xc3\xa9\n\xc3\xa9\"");
+  CHECK(cfg->alert_command_env == std::vector<std::string>{"\xc3\xa9 '' \xc3\xa9", "\xc3\xa9"});
+  REQUIRE(cfg->accounts.size() == 1);
+  CHECK(cfg->accounts[0].name == "\xc3\xbc");
+}
+
+TEST_CASE("store.max_map_mib: default 1 TiB, a value, and bad values named") {
+  auto defaults = config::ParseConfig("", "f");
+  REQUIRE(defaults.ok());
+  CHECK(defaults->store_max_map_mib == 1 << 20);
+  auto cfg = config::ParseConfig("[store]\nmax_map_mib = 256\n", "f");
+  REQUIRE(cfg.ok());
+  CHECK(cfg->warnings.empty());
+  CHECK(cfg->store_max_map_mib == 256);
+  for (const char* bad :
+       {"[store]\nmax_map_mib = 0\n", "[store]\nmax_map_mib = -5\n",
+        "[store]\nmax_map_mib = 16777217\n", "[store]\nmax_map_mib = \"1G\"\n", "store = 5\n"}) {
+    INFO(bad);
+    auto r = config::ParseConfig(bad, "f");
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("store"));
+  }
+  auto unknown = config::ParseConfig("[store]\nmap_size = 3\n", "f");
+  REQUIRE(unknown.ok());
+  REQUIRE(unknown->warnings.size() == 1);
+  CHECK_THAT(unknown->warnings[0], Catch::Contains("store.map_size"));
 }

@@ -77,8 +77,11 @@ TEST_CASE("token lifecycle: expiring, outage, reauth, backfill of the whole gap"
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   test_support::IdpServer idp;
-  idp.SetAccessTokenMinter(
-      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  // The key is read here: the minter runs on the IdP's server thread, where
+  // a Catch assertion (hmac_key_b64 has one) races with the test's.
+  idp.SetAccessTokenMinter([key = d.hmac_key_b64()](const std::string& user) {
+    return imap_test::MintJwt(key, user, 3600);
+  });
   const std::string ua = imap_test::UniqueUser("life-a");
   const std::string ub = imap_test::UniqueUser("life-b");
   auto oauth = [&](const std::string&) {
@@ -219,8 +222,9 @@ TEST_CASE(
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   test_support::IdpServer idp;
-  idp.SetAccessTokenMinter(
-      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  idp.SetAccessTokenMinter([key = d.hmac_key_b64()](const std::string& user) {
+    return imap_test::MintJwt(key, user, 3600);
+  });
   const std::string ua = imap_test::UniqueUser("transient-a");
   sb.WriteConfig({Account("A", ua, "", false, "INBOX",
                           "client_id = \"" + idp.client_id() + "\"\nprovider = \"custom\"\n" +
@@ -263,8 +267,9 @@ TEST_CASE(
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   test_support::IdpServer idp;
-  idp.SetAccessTokenMinter(
-      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  idp.SetAccessTokenMinter([key = d.hmac_key_b64()](const std::string& user) {
+    return imap_test::MintJwt(key, user, 3600);
+  });
   const std::string ua = imap_test::UniqueUser("deadline-a");
   sb.WriteConfig({Account(
       "A", ua, "", false, "INBOX",
@@ -300,8 +305,9 @@ TEST_CASE("run with sealed tokens and no master key refuses those accounts by na
   DOVECOT_OR_SKIP(d);
   RunSandbox sb(d);
   test_support::IdpServer idp;
-  idp.SetAccessTokenMinter(
-      [&](const std::string& user) { return imap_test::MintJwt(d.hmac_key_b64(), user, 3600); });
+  idp.SetAccessTokenMinter([key = d.hmac_key_b64()](const std::string& user) {
+    return imap_test::MintJwt(key, user, 3600);
+  });
   const std::string ua = imap_test::UniqueUser("nokey-a");
   const std::string ub = imap_test::UniqueUser("nokey-b");
   sb.WriteConfig(

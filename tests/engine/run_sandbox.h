@@ -97,7 +97,7 @@ class RunSandbox {
     if (pid == 0) {
       std::string log = dir_ + "/spawn.log";
       freopen(log.c_str(), "a", stderr);
-      freopen("/dev/null", "w", stdout);
+      freopen((dir_ + "/spawn.out").c_str(), "w", stdout);
       execl(DESKMAIL_BIN, DESKMAIL_BIN, "--config", config_.c_str(), "run",
             args.empty() ? nullptr : args.c_str(), nullptr);
       _exit(127);
@@ -105,6 +105,7 @@ class RunSandbox {
     return pid;
   }
   std::string SpawnLog() { return Slurp(dir_ + "/spawn.log"); }
+  std::string SpawnOut() { return Slurp(dir_ + "/spawn.out"); }  // the --once summary
 
   // Counts from the store, read-only, as a second process would.
   std::uint64_t Tickets() { return Count(true); }

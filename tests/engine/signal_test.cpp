@@ -46,11 +46,16 @@ TEST_CASE("SIGINT and SIGTERM mid-sync finish the batch in flight and exit clean
     INFO(sb.SpawnLog());
     REQUIRE(exited);
     CHECK(WIFEXITED(st));  // not killed by the signal: it was handled
+    // A pass cut short is not a finished pass: 128 + the signal, not 0.
+    CHECK(WEXITSTATUS(st) == 128 + sig);
     CHECK_THAT(sb.SpawnLog(), Catch::Contains("finishing the commit in progress and stopping"));
     const std::uint64_t at_exit = sb.Messages();
     CHECK(at_exit >= at_signal);
     CHECK(at_exit < static_cast<std::uint64_t>(n));  // it did stop early
     CHECK(at_exit % 25 == 0);                        // whole batches only
+    // The summary counts what was committed, though the pass was cut short.
+    CHECK_THAT(sb.SpawnOut(), Catch::Contains("support: " + std::to_string(at_exit) + " fetched, " +
+                                              std::to_string(at_exit) + " new tickets"));
     // The next run takes the rest: exactly n, no duplicate.
     auto r = sb.Run("run --once");
     INFO(r.err);
