@@ -79,19 +79,34 @@ constexpr std::array<std::uint8_t, 256> kBase64Class = [] {
   return t;
 }();
 
-// GMime's base64 decoder silently skips junk; say when the data was damaged.
-// A table lookup per byte: this runs over every attachment.
-const char* Base64Damage(std::string_view enc) {
-  std::size_t quantum = 0;
-  unsigned all = 1;  // stays nonzero unless a junk byte appears
-  for (char c : enc) {
-    const std::uint8_t k = kBase64Class[static_cast<unsigned char>(c)];
-    quantum += k & 1u;
-    all &= k != 0 ? 1u : 0u;
+// GMime's base64 decoder silently skips junk; this says when the data was
+// damaged. A table lookup per byte, fed chunk by chunk right before the
+// decoder reads the same chunk (still in cache): it runs over every
+// attachment.
+class Base64Check {
+ public:
+  void Feed(std::string_view enc) {
+    for (char c : enc) {
+      const std::uint8_t k = kBase64Class[static_cast<unsigned char>(c)];
+      quantum_ += k & 1u;
+      all_ &= k != 0 ? 1u : 0u;
+    }
   }
-  if (all == 0) return "invalid characters in base64 data";
-  if (quantum % 4 != 0) return "truncated base64 data";
-  return nullptr;
+  const char* Damage() const {
+    if (all_ == 0) return "invalid characters in base64 data";
+    if (quantum_ % 4 != 0) return "truncated base64 data";
+    return nullptr;
+  }
+
+ private:
+  std::size_t quantum_ = 0;
+  unsigned all_ = 1;  // stays nonzero unless a junk byte appears
+};
+
+const char* Base64Damage(std::string_view enc) {
+  Base64Check check;
+  check.Feed(enc);
+  return check.Damage();
 }
 
 std::string Decode(GMimeContentEncoding enc, std::string_view raw) {
@@ -478,16 +493,19 @@ void PartWalker::AddStreamedAttachment(GMimePart* part, const std::string& conte
     const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
     if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
         enc == GMIME_CONTENT_ENCODING_UUENCODE) {
-      if (enc == GMIME_CONTENT_ENCODING_BASE64)
-        if (const char* damage = Base64Damage(raw)) Note(content_type + " part: " + damage);
+      const bool base64 = enc == GMIME_CONTENT_ENCODING_BASE64;
+      Base64Check check;
       GMimeEncoding state;
       g_mime_encoding_init_decode(&state, enc);
       std::string buf(g_mime_encoding_outlen(&state, kReadChunk) + 16, '\0');
       for (std::size_t off = 0; off < raw.size(); off += kReadChunk) {
         const std::size_t len = std::min(kReadChunk, raw.size() - off);
+        if (base64) check.Feed(raw.substr(off, len));
         feed(buf.data(), g_mime_encoding_step(&state, raw.data() + off, len, buf.data()));
       }
       feed(buf.data(), g_mime_encoding_flush(&state, "", 0, buf.data()));
+      if (const char* damage = base64 ? check.Damage() : nullptr)
+        Note(content_type + " part: " + damage);
     } else {
       feed(raw.data(), raw.size());
     }
