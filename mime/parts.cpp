@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "mime/charset.h"
@@ -67,6 +68,26 @@ std::string_view StreamBytes(GMimeStream* s, std::string* copy) {
   if (MemView(s, &view)) return view;
   *copy = ReadAll(s);
   return *copy;
+}
+
+// A leaf part's content as it stands in the message (still transfer-
+// encoded), and its encoding; nullopt when the part has none. The bytes
+// are viewed in place where StreamBytes can, else read into `copy`.
+struct EncodedContent {
+  std::string_view bytes;
+  GMimeContentEncoding encoding;
+  bool encoded() const {
+    return encoding == GMIME_CONTENT_ENCODING_BASE64 ||
+           encoding == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+           encoding == GMIME_CONTENT_ENCODING_UUENCODE;
+  }
+};
+
+std::optional<EncodedContent> PartContent(GMimePart* part, std::string* copy) {
+  GMimeDataWrapper* w = g_mime_part_get_content(part);
+  GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
+  if (stream == nullptr) return std::nullopt;
+  return EncodedContent{StreamBytes(stream, copy), g_mime_data_wrapper_get_encoding(w)};
 }
 
 // 1 for a base64 alphabet character or '=', 2 for whitespace, 0 for junk.
@@ -256,13 +277,11 @@ void PartWalker::Visit(GMimeObject* top) {
 void PartWalker::DecodedBytes(GMimePart* part, const std::string& content_type,
                               std::string* storage, std::string_view* view) {
   *view = {};
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  if (w == nullptr) return;
-  GMimeStream* stream = g_mime_data_wrapper_get_stream(w);
-  if (stream == nullptr) return;
   std::string copy;
-  const std::string_view raw = StreamBytes(stream, &copy);
-  const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
+  const std::optional<EncodedContent> content = PartContent(part, &copy);
+  if (!content) return;
+  const std::string_view raw = content->bytes;
+  const GMimeContentEncoding enc = content->encoding;
   switch (enc) {
     case GMIME_CONTENT_ENCODING_BASE64:
       if (const char* damage = Base64Damage(raw)) Note(content_type + " part: " + damage);
@@ -322,21 +341,17 @@ bool PartWalker::MayHoldMessage(const std::string& type, const char* filename) {
 // the encoded one): a 100 MB unnamed octet-stream that is not a message is
 // then hashed as it streams, never held decoded.
 bool PartWalker::SniffsAsMessage(GMimePart* part, const std::string& type, const char* filename) {
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
-  if (stream == nullptr) return false;
   std::string copy;
-  const std::string_view raw = StreamBytes(stream, &copy);
-  const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-  const bool encoded = enc == GMIME_CONTENT_ENCODING_BASE64 ||
-                       enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-                       enc == GMIME_CONTENT_ENCODING_UUENCODE;
+  const std::optional<EncodedContent> content = PartContent(part, &copy);
+  if (!content) return false;
+  const std::string_view raw = content->bytes;
+  const GMimeContentEncoding enc = content->encoding;
   // Base64 decodes to about 3/4 of its size, the others to at most theirs.
   const std::size_t decoded_estimate =
       enc == GMIME_CONTENT_ENCODING_BASE64 ? raw.size() / 4 * 3 : raw.size();
   if (decoded_estimate > kMaxAttachedItemBytes + kMaxAttachedItemBytes / 16) return false;
   std::string prefix;
-  if (encoded) {
+  if (content->encoded()) {
     GMimeEncoding state;
     g_mime_encoding_init_decode(&state, enc);
     // Enough encoded input for kSniffBytes of output, whatever the encoding.
@@ -485,14 +500,11 @@ void PartWalker::AddStreamedAttachment(GMimePart* part, const std::string& conte
     sum.Update(std::string_view(data, n));
     size += n;
   };
-  GMimeDataWrapper* w = g_mime_part_get_content(part);
-  GMimeStream* stream = w != nullptr ? g_mime_data_wrapper_get_stream(w) : nullptr;
-  if (stream != nullptr) {
-    std::string copy;
-    const std::string_view raw = StreamBytes(stream, &copy);
-    const GMimeContentEncoding enc = g_mime_data_wrapper_get_encoding(w);
-    if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
-        enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+  std::string copy;
+  if (const std::optional<EncodedContent> content = PartContent(part, &copy)) {
+    const std::string_view raw = content->bytes;
+    const GMimeContentEncoding enc = content->encoding;
+    if (content->encoded()) {
       const bool base64 = enc == GMIME_CONTENT_ENCODING_BASE64;
       Base64Check check;
       GMimeEncoding state;
