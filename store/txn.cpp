@@ -96,19 +96,13 @@ util::Status TxnImpl::Put(Db db, std::string_view key, std::string_view value, E
   return WriteFailed(LmdbError(rc, "put " + Label(db, label)));
 }
 
-util::Status TxnImpl::PutJoined(Db db, std::string_view key, std::string_view head,
-                                std::string_view body, Exists exists, std::string_view label) {
-  // Only for plain tables (raw_blobs): MDB_RESERVE cannot be used with
-  // MDB_DUPSORT, and a kept duplicate would leave nothing to fill.
-  if (exists != Exists::kAppend && exists != Exists::kOverwrite) {
-    return Put(db, key, std::string(head) + std::string(body), exists, label);
-  }
+util::Status TxnImpl::AppendJoined(Db db, std::string_view key, std::string_view head,
+                                   std::string_view body, std::string_view label) {
   if (util::Status s = RequireWritable(); !s.ok()) return s;
   const auto i = static_cast<std::size_t>(db);
   MDB_val k = ToVal(key);
   MDB_val v{head.size() + body.size(), nullptr};
-  const unsigned flags = MDB_RESERVE | (exists == Exists::kAppend ? MDB_APPEND : 0u);
-  int rc = mdb_put(txn_, dbis_.dbi[i], &k, &v, flags);
+  int rc = mdb_put(txn_, dbis_.dbi[i], &k, &v, MDB_RESERVE | MDB_APPEND);
   if (rc == 0) {
     char* out = static_cast<char*>(v.mv_data);
     if (!head.empty()) std::memcpy(out, head.data(), head.size());
@@ -557,8 +551,8 @@ util::Status TxnImpl::PutRaw(std::string_view sha256_hex, const PackedBlob& pack
   const std::uint64_t seq = Allocate(kMetaNextRawSeq);
   if (seq == 0) return write_error_;
   const std::string seq_key = EncodeU64(seq);
-  if (util::Status s = PutJoined(Db::kRawBlobs, seq_key, packed.head(), packed.body(),
-                                 Exists::kAppend, RawBlobLabel(seq, sha256_hex));
+  if (util::Status s = AppendJoined(Db::kRawBlobs, seq_key, packed.head(), packed.body(),
+                                    RawBlobLabel(seq, sha256_hex));
       !s.ok()) {
     return s;
   }

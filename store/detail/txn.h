@@ -93,10 +93,11 @@ class TxnImpl final : public WriteTxn {
   enum class Exists { kOverwrite, kKeep, kError, kAppend };
   util::Status Put(Db db, std::string_view key, std::string_view value, Exists exists,
                    std::string_view label);
-  // Put of `head` followed by `body`, written straight into LMDB's page
-  // (MDB_RESERVE): a large raw message is not first joined into one string.
-  util::Status PutJoined(Db db, std::string_view key, std::string_view head, std::string_view body,
-                         Exists exists, std::string_view label);
+  // Appends (MDB_APPEND) `head` followed by `body`, written straight into
+  // LMDB's page (MDB_RESERVE): a large raw message is not first joined
+  // into one string. Plain tables only (MDB_RESERVE excludes MDB_DUPSORT).
+  util::Status AppendJoined(Db db, std::string_view key, std::string_view head,
+                            std::string_view body, std::string_view label);
   util::Status Del(Db db, std::string_view key, const std::string* value, std::string_view label);
   util::Status RequireWritable();
   util::Status WriteFailed(util::Status s);
