@@ -93,9 +93,7 @@ std::optional<nlohmann::json> TicketModel(store::ReadTxn& txn, std::uint64_t id)
   for (auto mid : t->message_ids) {
     auto m = txn.GetMessage(mid);
     if (!m) continue;
-    auto text = cli::MessageText(txn, *m);
-    m->body_text = text.ok() ? std::move(text).value()
-                             : "[text unavailable: " + text.status().ToString() + "]";
+    cli::ReadBack(txn, *m);
     j["messages"].push_back(cli::MessageRecordJson(*m, true));
   }
   return j;

@@ -80,9 +80,7 @@ int ShowTicket(store::ReadTxn& txn, const TicketsArgs& args) {
   for (auto id : t->message_ids) {
     auto m = txn.GetMessage(id);
     if (!m) continue;
-    auto text = MessageText(txn, *m);
-    m->body_text = text.ok() ? std::move(text).value()
-                             : "[text unavailable: " + text.status().ToString() + "]";
+    ReadBack(txn, *m);
     messages.push_back(std::move(*m));
   }
   if (args.json) {

@@ -31,7 +31,7 @@ json AttachmentsJson(const std::vector<A>& list) {
     json j = {{"filename", a.filename},
               {"content_type", a.content_type},
               {"size", a.size},
-              {"sha256", a.sha256},
+              {"sha256", Optional(a.sha256)},  // null: not hashed yet (stored lists)
               {"inline", a.inline_image}};
     if constexpr (requires { a.content_id; }) j["content_id"] = Optional(a.content_id);
     out.push_back(std::move(j));
@@ -68,8 +68,9 @@ int Width(char32_t cp) {
 
 }  // namespace
 
-util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m) {
-  if (!m.text_in_raw) return m.body_text;
+namespace {
+
+util::Result<mime::Message> ParseStored(store::ReadTxn& txn, const store::MessageRecord& m) {
   std::optional<std::string> raw = txn.GetRaw(m.raw_sha256);
   if (!raw) {
     util::Status why = txn.error();
@@ -77,9 +78,42 @@ util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageR
         why.ok() ? util::Code::kNotFound : why.code(),
         "raw message " + m.raw_sha256 + (why.ok() ? " is missing" : ": " + why.message()));
   }
-  auto parsed = mime::Parse(*raw);
+  return mime::Parse(*raw);
+}
+
+}  // namespace
+
+util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m) {
+  if (!m.text_in_raw) return m.body_text;
+  auto parsed = ParseStored(txn, m);
   if (!parsed.ok()) return parsed.status();
   return std::move(parsed->body_text);
+}
+
+void ReadBack(store::ReadTxn& txn, store::MessageRecord& m) {
+  const bool unhashed =
+      std::any_of(m.attachments.begin(), m.attachments.end(),
+                  [](const store::AttachmentRecord& a) { return a.sha256.empty(); });
+  if (!m.text_in_raw && !unhashed) return;
+  auto parsed = ParseStored(txn, m);
+  if (!parsed.ok()) {
+    if (m.text_in_raw) m.body_text = "[text unavailable: " + parsed.status().ToString() + "]";
+    return;
+  }
+  if (m.text_in_raw) m.body_text = std::move(parsed->body_text);
+  // The same parser walks the same parts in the same order: the lists
+  // line up. A record that does not match (another deskmail's parse) keeps
+  // its empty digests rather than borrowing another part's.
+  if (unhashed && parsed->attachments.size() == m.attachments.size()) {
+    for (std::size_t i = 0; i < m.attachments.size(); ++i) {
+      store::AttachmentRecord& a = m.attachments[i];
+      const mime::Attachment& b = parsed->attachments[i];
+      if (a.sha256.empty() && a.filename == b.filename && a.content_type == b.content_type) {
+        a.sha256 = b.sha256;
+        a.size = b.size;
+      }
+    }
+  }
 }
 
 const char* DispositionName(store::Disposition d) {

@@ -40,6 +40,12 @@ nlohmann::json AccountsReport(const config::Config& cfg, store::ReadTxn* txn, st
 // when that raw message is missing, damaged or no longer parses.
 util::Result<std::string> MessageText(store::ReadTxn& txn, const store::MessageRecord& m);
 
+// A stored message as the ticket views show it: body_text set (MessageText,
+// or "[text unavailable: WHY]"), and the SHA-256 of each attachment the
+// ingest did not hash (mime::ParseOptions::hash_attachments) worked out
+// from the raw message, in the same parse.
+void ReadBack(store::ReadTxn& txn, store::MessageRecord& m);
+
 // Terminal columns a UTF-8 string takes (East Asian wide characters count 2).
 std::size_t DisplayWidth(std::string_view utf8);
 // Cut to at most `width` columns, with "…" when cut; pads with spaces to `width`.

@@ -142,24 +142,17 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-// A batch's parse trees, packed bytes and the writer's dirty pages are
-// freed on several threads, into malloc arenas that keep them: give them
-// back, or the process holds its peak for good. But malloc_trim returns
-// pages the next batch faults in again (zero-filled): trimming after every
-// batch cost as much CPU as the rest of the client together (10,000
-// realistic messages: 32 CPU-s with, 16 without; docs/BENCHMARKS.md). So at
-// most once a second across the process, and when a pipeline ends.
-void TrimHeap(bool force) {
-  using Clock = std::chrono::steady_clock;
-  static std::atomic<Clock::rep> last{0};
-  const Clock::rep now = Clock::now().time_since_epoch().count();
-  Clock::rep prev = last.load(std::memory_order_relaxed);
-  const Clock::rep gap =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::seconds(1)).count();
-  if (!force && (now - prev < gap || !last.compare_exchange_strong(prev, now))) return;
-  if (force) last.store(now, std::memory_order_relaxed);
-  ::malloc_trim(0);
-}
+// A run's parse trees, packed bytes and the writer's dirty pages are freed
+// on several threads, into malloc arenas that keep them: give them back
+// when the pipeline ends, or an account that then idles for hours holds its
+// peak. Only then: trimming while mail flows hands back pages the next
+// batch faults in again, zero-filled. Every batch cost as much CPU as the
+// rest of the client together (10,000 realistic messages: 32 CPU-s with,
+// 16 without); even once a second it cost a tenth of the client's CPU
+// (11.5 -> 10.3 CPU-s) and lowered no peak (one account 47 MB either way,
+// fifty at once 110 MB with, 107-114 without; docs/BENCHMARKS.md). glibc
+// still trims the top of each heap by itself past M_TRIM_THRESHOLD.
+void TrimHeap() { ::malloc_trim(0); }
 
 // The prepare threads of the process: one per core, started by the first
 // pipeline and kept until exit. Fifty accounts ingesting at once would
@@ -378,7 +371,6 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     detail::CrashPoint("committed", b->seq);
     util::Status acted = run_actions ? source.AfterCommit(b->src) : util::Status::Ok();
     b.reset();
-    TrimHeap(/*force=*/false);
     return acted;
   };
   // Finishes every batch in flight; the first failure is returned, and no
@@ -443,7 +435,7 @@ util::Result<PipelineStats> RunPipeline(store::Store& store, MessageSource& sour
     stages.Submit(std::move(b), clock.NowSeconds());
   }
   util::Status drained = drain(/*run_actions=*/true);
-  TrimHeap(/*force=*/true);  // the account may now idle for hours
+  TrimHeap();  // the account may now idle for hours
   if (!drained.ok()) return drained;
   return stats;
 }

@@ -22,8 +22,10 @@ struct Attachment {
   std::string filename;      // RFC 2231 / RFC 2047 decoded, UTF-8; may be empty
   std::string content_type;  // "type/subtype", lower case
   std::uint64_t size = 0;    // decoded bytes
-  std::string sha256;        // hex of the decoded bytes
-  std::string content_id;    // without angle brackets, may be empty
+  // Hex of the decoded bytes. Empty when ParseOptions::hash_attachments was
+  // off and this part was only streamed past (a non-text attachment).
+  std::string sha256;
+  std::string content_id;  // without angle brackets, may be empty
   // Shown inline: an image with Content-Disposition inline or referenced as
   // cid: from the HTML, or a text part whose text is also in body_text.
   bool inline_image = false;
@@ -93,6 +95,14 @@ struct ParseOptions {
   std::size_t max_parts = 10000;
   std::size_t max_body_text_bytes =
       4 << 20;  // body_text is truncated beyond this (noted in parse_errors)
+  // Decode and hash every attachment (Attachment::sha256). Off, a non-text
+  // attachment that cannot hold a message is not decoded at all: its size
+  // is worked out from the base64 (exact for undamaged data; damage is
+  // noted either way) and its sha256 left empty. Ingest turns it
+  // off: decoding and hashing attachments nobody has opened yet was a sixth
+  // of the client's CPU on realistic support mail (docs/BENCHMARKS.md); the
+  // views hash them when they show a message.
+  bool hash_attachments = true;
 };
 
 // Parses one RFC 5322 message. Never crashes on malformed input: damage is

@@ -90,44 +90,41 @@ std::optional<EncodedContent> PartContent(GMimePart* part, std::string* copy) {
   return EncodedContent{StreamBytes(stream, copy), g_mime_data_wrapper_get_encoding(w)};
 }
 
-// 1 for a base64 alphabet character or '=', 2 for whitespace, 0 for junk.
-constexpr std::array<std::uint8_t, 256> kBase64Class = [] {
-  std::array<std::uint8_t, 256> t{};
-  for (char c :
-       std::string_view("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="))
-    t[static_cast<unsigned char>(c)] = 1;
-  for (char c : std::string_view("\r\n \t")) t[static_cast<unsigned char>(c)] = 2;
-  return t;
-}();
-
-// GMime's base64 decoder silently skips junk; this says when the data was
-// damaged. A table lookup per byte, fed chunk by chunk right before the
-// decoder reads the same chunk (still in cache): it runs over every
-// attachment.
-class Base64Check {
- public:
-  void Feed(std::string_view enc) {
-    for (char c : enc) {
-      const std::uint8_t k = kBase64Class[static_cast<unsigned char>(c)];
-      quantum_ += k & 1u;
-      all_ &= k != 0 ? 1u : 0u;
-    }
-  }
-  const char* Damage() const {
-    if (all_ == 0) return "invalid characters in base64 data";
-    if (quantum_ % 4 != 0) return "truncated base64 data";
-    return nullptr;
-  }
-
- private:
-  std::size_t quantum_ = 0;
-  unsigned all_ = 1;  // stays nonzero unless a junk byte appears
+// What base64 decodes to, and whether it is damaged,
+// without decoding it: 3 bytes per quantum of 4 characters less its
+// padding; whitespace does not count, and junk, which the decoder skips,
+// is damage.
+// Comparisons and sums only, no table: a loop the compiler vectorises,
+// several times faster than decoding.
+struct Base64Measure {
+  std::uint64_t decoded_size = 0;
+  const char* damage = nullptr;
 };
 
-const char* Base64Damage(std::string_view enc) {
-  Base64Check check;
-  check.Feed(enc);
-  return check.Damage();
+Base64Measure MeasureBase64(std::string_view enc) {
+  std::uint64_t alpha = 0, pad = 0, space = 0;
+  for (const char ch : enc) {
+    const auto c = static_cast<unsigned char>(ch);
+    alpha += static_cast<unsigned>(static_cast<unsigned char>(c - 'A') < 26) +
+             static_cast<unsigned>(static_cast<unsigned char>(c - 'a') < 26) +
+             static_cast<unsigned>(static_cast<unsigned char>(c - '0') < 10) +
+             static_cast<unsigned>(c == '+') + static_cast<unsigned>(c == '/');
+    pad += static_cast<unsigned>(c == '=');
+    space += static_cast<unsigned>(c == '\n') + static_cast<unsigned>(c == '\r') +
+             static_cast<unsigned>(c == ' ') + static_cast<unsigned>(c == '\t');
+  }
+  // Whole quanta only, as GMime decodes: a cut one yields nothing, and the
+  // padding of the last one takes its bytes back.
+  Base64Measure m;
+  const std::uint64_t chars = alpha + pad;
+  m.decoded_size = chars / 4 * 3;
+  if (chars % 4 == 0) m.decoded_size -= std::min<std::uint64_t>(pad, 2);
+  if (alpha + pad + space != enc.size()) {
+    m.damage = "invalid characters in base64 data";
+  } else if ((alpha + pad) % 4 != 0) {
+    m.damage = "truncated base64 data";
+  }
+  return m;
 }
 
 std::string Decode(GMimeContentEncoding enc, std::string_view raw) {
@@ -284,7 +281,7 @@ void PartWalker::DecodedBytes(GMimePart* part, const std::string& content_type,
   const GMimeContentEncoding enc = content->encoding;
   switch (enc) {
     case GMIME_CONTENT_ENCODING_BASE64:
-      if (const char* damage = Base64Damage(raw)) Note(content_type + " part: " + damage);
+      if (const char* damage = MeasureBase64(raw).damage) Note(content_type + " part: " + damage);
       *storage = Decode(enc, raw);
       *view = *storage;
       return;
@@ -492,31 +489,45 @@ void PartWalker::AddAttachment(GMimePart* part, const std::string& content_type,
 
 // Attachments are only hashed: decode them a chunk at a time instead of
 // holding a decoded copy beside the raw bytes (a 100 MB attachment would
-// otherwise cost another 75 MB at once).
+// otherwise cost another 75 MB at once). Without hash_attachments, base64
+// is not decoded at all: only measured and checked.
 void PartWalker::AddStreamedAttachment(GMimePart* part, const std::string& content_type) {
+  std::string copy;
+  const std::optional<EncodedContent> content = PartContent(part, &copy);
+  if (!opts_.hash_attachments) {
+    std::uint64_t size = 0;
+    if (content && content->encoding == GMIME_CONTENT_ENCODING_BASE64) {
+      const Base64Measure b64 = MeasureBase64(content->bytes);
+      size = b64.decoded_size;
+      if (b64.damage != nullptr) Note(content_type + " part: " + b64.damage);
+    } else if (content && content->encoded()) {  // quoted-printable, uuencode: rare, small
+      size = Decode(content->encoding, content->bytes).size();
+    } else if (content) {
+      size = content->bytes.size();
+    }
+    PushAttachment(part, content_type, size, std::string());
+    return;
+  }
   util::Sha256Stream sum;
   std::uint64_t size = 0;
   auto feed = [&](const char* data, std::size_t n) {
     sum.Update(std::string_view(data, n));
     size += n;
   };
-  std::string copy;
-  if (const std::optional<EncodedContent> content = PartContent(part, &copy)) {
+  if (content) {
     const std::string_view raw = content->bytes;
     const GMimeContentEncoding enc = content->encoding;
     if (content->encoded()) {
       const bool base64 = enc == GMIME_CONTENT_ENCODING_BASE64;
-      Base64Check check;
       GMimeEncoding state;
       g_mime_encoding_init_decode(&state, enc);
       std::string buf(g_mime_encoding_outlen(&state, kReadChunk) + 16, '\0');
       for (std::size_t off = 0; off < raw.size(); off += kReadChunk) {
         const std::size_t len = std::min(kReadChunk, raw.size() - off);
-        if (base64) check.Feed(raw.substr(off, len));
         feed(buf.data(), g_mime_encoding_step(&state, raw.data() + off, len, buf.data()));
       }
       feed(buf.data(), g_mime_encoding_flush(&state, "", 0, buf.data()));
-      if (const char* damage = base64 ? check.Damage() : nullptr)
+      if (const char* damage = base64 ? MeasureBase64(raw).damage : nullptr)
         Note(content_type + " part: " + damage);
     } else {
       feed(raw.data(), raw.size());

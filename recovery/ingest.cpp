@@ -1,5 +1,7 @@
 #include "recovery/ingest.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "recovery/detail/event.h"
@@ -42,6 +44,24 @@ struct Match {
   DuplicateRule rule;
 };
 
+// The content digest of `p`: Prepare leaves it out for mail with a
+// Message-ID (its attachments were not decoded), so it is worked out from
+// the raw bytes here, only when that Message-ID is already stored. The
+// digest is the same either way: this parse decodes what Prepare skipped.
+std::string ContentDigestOf(const Prepared& p) {
+  if (!p.content_digest.empty()) return p.content_digest;
+  std::string joined;
+  std::string_view raw = p.packed_raw.body();
+  if (p.packed_raw.compressed()) {
+    auto unpacked = store::Unpack(p.packed_raw.stored());
+    if (!unpacked.ok()) return RawContentDigest(p.sha256);
+    joined = std::move(unpacked).value();
+    raw = joined;
+  }
+  auto parsed = mime::Parse(raw);
+  return parsed.ok() ? ContentDigest(*parsed) : RawContentDigest(p.sha256);
+}
+
 // README "Dedupe": a message is a duplicate only when it is the same mail.
 std::optional<Match> FindDuplicate(store::WriteTxn& txn, const Prepared& p,
                                    const std::vector<store::MessageRecord>& same_mid) {
@@ -50,13 +70,15 @@ std::optional<Match> FindDuplicate(store::WriteTxn& txn, const Prepared& p,
     return Match{*id, DuplicateRule::kSameSource};
   }
   if (p.message && !p.message->message_id.empty()) {
+    std::optional<std::string> digest;  // worked out on the first candidate
     for (const auto& rec : same_mid) {
       // An original the intake rebuilt from a forward is that very mail,
       // though not its bytes: the real copy arriving later adds nothing.
       if (rec.channel == "recovered_forward") {
         return Match{rec.id, DuplicateRule::kSameMessageIdRecovered};
       }
-      if (StoredContentDigest(txn, rec) == p.content_digest) {
+      if (!digest) digest = ContentDigestOf(p);
+      if (StoredContentDigest(txn, rec) == *digest) {
         return Match{rec.id, DuplicateRule::kSameMessageIdAndContent};
       }
     }
@@ -232,12 +254,26 @@ Prepared Prepare(Source source, util::Bytes raw, const mime::ParseOptions& opts)
     p.source.content_key = true;
   }
   p.raw_size = p.raw.size();
-  auto parsed = mime::Parse(p.raw.view(), opts);
+  // Attachments are decoded and hashed only where something reads them
+  // now: the intake (forwards carry the original's files) and mail without
+  // a Message-ID, whose content digest the dedupe looks up by. Mail with
+  // one is compared by content only when its Message-ID is already stored,
+  // and the writer works that digest out then (ContentDigestOf).
+  mime::ParseOptions full = opts;
+  full.hash_attachments = true;
+  mime::ParseOptions quick = opts;
+  quick.hash_attachments = p.source.intake;
+  auto parsed = mime::Parse(p.raw.view(), quick);
+  if (parsed.ok() && parsed->message_id.empty() &&
+      std::any_of(parsed->attachments.begin(), parsed->attachments.end(),
+                  [](const mime::Attachment& a) { return a.sha256.empty(); })) {
+    parsed = mime::Parse(p.raw.view(), full);
+  }
   if (parsed.ok()) {
     p.message = std::move(parsed).value();
     const mime::Message& m = *p.message;
     p.fingerprint = Fingerprint(LowerAscii(m.from.address), m.subject, m.body_text);
-    p.content_digest = ContentDigest(m);
+    if (m.message_id.empty() || p.source.intake) p.content_digest = ContentDigest(m);
     if (p.source.intake) {
       p.forwarded = mime::UnwrapForward(m);
       if (p.forwarded) {

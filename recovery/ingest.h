@@ -53,7 +53,9 @@ struct Prepared {
   util::Status parse_status;  // why parsing failed
   std::string fingerprint;    // of `message` (recovery/fingerprint.h)
   // recovery/fingerprint.h ContentDigest of `message`, or RawContentDigest
-  // when it did not parse: what the dedupe compares.
+  // when it did not parse: what the dedupe compares. Empty for support mail
+  // with a Message-ID (its attachments were not decoded): the writer works
+  // it out when that Message-ID is stored already.
   std::string content_digest;
   // Intake input only: the forward inside `message`, and the fingerprint of
   // its original (recovery/fingerprint.h), worked out here so the writer

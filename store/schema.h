@@ -93,7 +93,9 @@
 //   content_index  MDB_DUPSORT. key: MessageRecord::content_digest (64 hex
 //                chars, recovery/fingerprint.h ContentDigest). values:
 //                message ids, oldest first. Empty digests are not indexed
-//                (records written before it existed have none). Used by
+//                (records written before it existed have none, nor mail
+//                with a Message-ID: recovery/ works theirs out from the
+//                raw bytes when the Message-ID repeats). Used by
 //                the dedupe to recognise the same mail under another
 //                source. Created by the first writable Open of an older
 //                store; a read-only open of one finds nothing here.

@@ -266,6 +266,27 @@ TEST_CASE("tickets show gives each message's text: read back from the raw mail, 
   CHECK_THAT(text, !Catch::Contains("Please file it"));
 }
 
+// Ingest does not decode attachments (mime::ParseOptions::hash_attachments);
+// tickets show hashes them from the raw mail when it shows the message.
+TEST_CASE("tickets show --json gives each attachment's SHA-256 and size, worked out on show") {
+  Sandbox sb;
+  sb.Write("in/scan.eml",
+           "From: scanner@c.example\nTo: support@acme.example\nSubject: Scan\n"
+           "Date: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <scan@c.example>\n"
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+           "--b\nContent-Type: text/plain\n\nSee attached.\n"
+           "--b\nContent-Type: application/pdf; name=\"scan.pdf\"\n"
+           "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\ncGFnZSAx\n--b--\n");
+  REQUIRE(sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support").code == 0);
+  auto j = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
+  const auto& a = j["messages"][0]["attachments"];
+  REQUIRE(a.size() == 1);
+  CHECK(a[0]["filename"] == "scan.pdf");
+  CHECK(a[0]["size"] == 15);
+  // sha256 of "%PDF-1.4\npage 1"
+  CHECK(a[0]["sha256"] == "35fd2784b3ffdee7dee119c26b2fdcb7ced63f2853d5227ddd2a0e7ffc049010");
+}
+
 // Issue 15: the intake's pipe, and what reaches the operator's terminal.
 TEST_CASE("intake on stdin without a vouching sender files the forward as ordinary mail") {
   Sandbox sb;

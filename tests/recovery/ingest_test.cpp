@@ -404,6 +404,49 @@ TEST_CASE("other mail reusing a Message-ID is kept, threaded with the first and 
              Catch::Contains("\"reuses_message_id_of\":" + std::to_string(first.message_id)));
 }
 
+// Prepare skips decoding and hashing attachments of mail with a Message-ID
+// (mime::ParseOptions::hash_attachments); the writer works the content
+// digest out from the raw bytes only when that Message-ID is stored already.
+TEST_CASE(
+    "mail with a Message-ID is compared by its attachments only when the Message-ID repeats") {
+  TempStore ts;
+  auto with = [](const std::string& received, const std::string& pdf_base64) {
+    return received + "From: scanner@c.example\nTo: support@acme.example\nSubject: Scan\n" +
+           "Date: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <scan-1@c.example>\n" +
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n" +
+           "--b\nContent-Type: text/plain\n\nSee attached.\n" +
+           "--b\nContent-Type: application/pdf; name=\"scan.pdf\"\n" +
+           "Content-Transfer-Encoding: base64\n\n" + pdf_base64 + "\n--b--\n";
+  };
+  const std::string page1 = "JVBERi0xLjQKcGFnZSAx";  // "%PDF-1.4\npage 1"
+  const std::string page2 = "JVBERi0xLjQKcGFnZSAy";  // "%PDF-1.4\npage 2"
+  auto first = ts.Ingest(with("Received: by mx1\n", page1), "support", "imap:INBOX/1/1");
+  REQUIRE(first.kind == Kind::kNewTicket);
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                auto rec = t.GetMessage(first.message_id);
+                REQUIRE(rec);
+                CHECK(rec->content_digest.empty());  // not worked out at ingest
+                REQUIRE(rec->attachments.size() == 1);
+                CHECK(rec->attachments[0].filename == "scan.pdf");
+                CHECK(rec->attachments[0].size == 15);  // decoded, without decoding
+                CHECK(rec->attachments[0].sha256.empty());
+                return t.error();
+              })
+              .ok());
+  // The same mail through another relay, in another folder: a duplicate.
+  auto copy = ts.Ingest(with("Received: by mx2\n", page1), "support", "imap:Archive/1/7");
+  CHECK(copy.kind == Kind::kDuplicate);
+  CHECK(copy.message_id == first.message_id);
+  CHECK(copy.duplicate == recovery::DuplicateRule::kSameMessageIdAndContent);
+  // Same Message-ID, text and headers, another file: kept, threaded, flagged.
+  auto other = ts.Ingest(with("Received: by mx1\n", page2), "support", "imap:INBOX/1/2");
+  CHECK(other.kind == Kind::kThreaded);
+  CHECK(other.ticket_id == first.ticket_id);
+  CHECK(other.reuses_message_id_of == first.message_id);
+  CHECK(ts.Messages() == 2);
+}
+
 TEST_CASE("every duplicate names the input and the stored message in the event stream") {
   TempStore ts;
   const std::string raw = Mail("a@c.example", "Hello", "named@c.example");
