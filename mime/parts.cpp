@@ -90,29 +90,59 @@ std::optional<EncodedContent> PartContent(GMimePart* part, std::string* copy) {
   return EncodedContent{StreamBytes(stream, copy), g_mime_data_wrapper_get_encoding(w)};
 }
 
-// What base64 decodes to, and whether it is damaged,
-// without decoding it: 3 bytes per quantum of 4 characters less its
-// padding; whitespace does not count, and junk, which the decoder skips,
-// is damage.
-// Comparisons and sums only, no table: a loop the compiler vectorises,
-// several times faster than decoding.
+// Counts of alphabet characters, '=' and whitespace in `enc`, 16 bytes at a
+// time with GCC/Clang vector extensions (SSE2 on x86-64, NEON on ARM): byte
+// lanes count up to 255 blocks, then are summed. A plain per-byte loop was
+// not vectorised at -O2 and took a quarter of the client's CPU.
+struct Base64Counts {
+  std::uint64_t alpha = 0, pad = 0, space = 0;
+};
+
+Base64Counts CountBase64(std::string_view enc) {
+  using V = std::uint8_t __attribute__((vector_size(16)));
+  Base64Counts n;
+  const char* p = enc.data();
+  std::size_t left = enc.size();
+  auto sum = [](V v) {
+    std::uint64_t t = 0;
+    for (int i = 0; i < 16; ++i) t += v[i];
+    return t;
+  };
+  while (left >= 16) {
+    V alpha{}, pad{}, space{};
+    for (int round = 0; round < 255 && left >= 16; ++round, p += 16, left -= 16) {
+      V c;
+      std::memcpy(&c, p, sizeof c);
+      // Each comparison is 0 or all ones (-1) per lane: subtracting counts.
+      alpha -= (V)((V)(c - 'A') < 26) + (V)((V)(c - 'a') < 26) + (V)((V)(c - '0') < 10) +
+               (V)(c == '+') + (V)(c == '/');
+      pad -= (V)(c == '=');
+      space -= (V)(c == '\n') + (V)(c == '\r') + (V)(c == ' ') + (V)(c == '\t');
+    }
+    n.alpha += sum(alpha);
+    n.pad += sum(pad);
+    n.space += sum(space);
+  }
+  for (; left > 0; --left, ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    n.alpha += (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '+' || c == '/';
+    n.pad += c == '=';
+    n.space += c == '\n' || c == '\r' || c == ' ' || c == '\t';
+  }
+  return n;
+}
+
+// What base64 decodes to, and whether it is damaged, without decoding it:
+// 3 bytes per quantum of 4 characters less its padding; whitespace does not
+// count, and junk, which the decoder skips, is damage.
 struct Base64Measure {
   std::uint64_t decoded_size = 0;
   const char* damage = nullptr;
 };
 
 Base64Measure MeasureBase64(std::string_view enc) {
-  std::uint64_t alpha = 0, pad = 0, space = 0;
-  for (const char ch : enc) {
-    const auto c = static_cast<unsigned char>(ch);
-    alpha += static_cast<unsigned>(static_cast<unsigned char>(c - 'A') < 26) +
-             static_cast<unsigned>(static_cast<unsigned char>(c - 'a') < 26) +
-             static_cast<unsigned>(static_cast<unsigned char>(c - '0') < 10) +
-             static_cast<unsigned>(c == '+') + static_cast<unsigned>(c == '/');
-    pad += static_cast<unsigned>(c == '=');
-    space += static_cast<unsigned>(c == '\n') + static_cast<unsigned>(c == '\r') +
-             static_cast<unsigned>(c == ' ') + static_cast<unsigned>(c == '\t');
-  }
+  const auto [alpha, pad, space] = CountBase64(enc);
   // Whole quanta only, as GMime decodes: a cut one yields nothing, and the
   // padding of the last one takes its bytes back.
   Base64Measure m;
