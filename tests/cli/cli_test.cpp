@@ -287,6 +287,40 @@ TEST_CASE("tickets show --json gives each attachment's SHA-256 and size, worked 
   CHECK(a[0]["sha256"] == "35fd2784b3ffdee7dee119c26b2fdcb7ced63f2853d5227ddd2a0e7ffc049010");
 }
 
+// Mail with a Message-ID gets its content digest in the writer, only when
+// the Message-ID repeats: here inside one batch, so the first copy is in
+// the same write transaction as the ones compared with it.
+TEST_CASE(
+    "in one replay batch, a relayed copy is a duplicate and another scan under its Message-ID is "
+    "kept") {
+  Sandbox sb;
+  auto scan = [](const std::string& relay, const std::string& pdf) {
+    return "Received: by " + relay +
+           "\nFrom: scanner@c.example\nTo: support@acme.example\nSubject: Scan\n"
+           "Date: Mon, 02 Nov 2026 10:00:00 +0000\nMessage-ID: <scan@c.example>\n"
+           "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n"
+           "--b\nContent-Type: text/plain\n\nSee attached.\n"
+           "--b\nContent-Type: application/pdf; name=\"scan.pdf\"\n"
+           "Content-Transfer-Encoding: base64\n\n" +
+           pdf + "\n--b--\n";
+  };
+  sb.Write("in/1.eml", scan("mx1", "JVBERi0xLjQKcGFnZSAx"));  // "%PDF-1.4\npage 1"
+  sb.Write("in/2.eml", scan("mx2", "JVBERi0xLjQKcGFnZSAx"));  // the same mail, other relay
+  sb.Write("in/3.eml", scan("mx1", "JVBERi0xLjQKcGFnZSAy"));  // "%PDF-1.4\npage 2"
+  Run r = sb.Deskmail("replay " + Quote(sb.dir + "/in") + " --account support");
+  REQUIRE(r.code == 0);
+  auto summary = nlohmann::json::parse(sb.Deskmail("tickets summary --json").out);
+  CHECK(summary["messages"] == 2);
+  CHECK(summary["tickets"] == 1);
+  auto j = nlohmann::json::parse(sb.Deskmail("tickets show 1 --json").out);
+  REQUIRE(j["messages"].size() == 2);
+  std::set<std::string> hashes;
+  for (const auto& m : j["messages"])
+    hashes.insert(m["attachments"][0]["sha256"].get<std::string>());
+  CHECK(hashes.size() == 2);  // both files are there
+  CHECK_THAT(sb.Deskmail("export --jsonl").out, Catch::Contains("message.duplicate"));
+}
+
 // Issue 15: the intake's pipe, and what reaches the operator's terminal.
 TEST_CASE("intake on stdin without a vouching sender files the forward as ordinary mail") {
   Sandbox sb;
