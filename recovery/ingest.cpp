@@ -63,22 +63,27 @@ std::string ContentDigestOf(const Prepared& p) {
 }
 
 // README "Dedupe": a message is a duplicate only when it is the same mail.
+// `digest` gets p's content digest when it had to be worked out here, so a
+// message kept after all stores it and is not parsed again for the next.
 std::optional<Match> FindDuplicate(store::WriteTxn& txn, const Prepared& p,
-                                   const std::vector<store::MessageRecord>& same_mid) {
+                                   const std::vector<store::MessageRecord>& same_mid,
+                                   std::string& digest) {
   const std::string& acct = p.source.account;
   if (auto id = txn.FindBySource(acct, p.source.source_key)) {
     return Match{*id, DuplicateRule::kSameSource};
   }
   if (p.message && !p.message->message_id.empty()) {
-    std::optional<std::string> digest;  // worked out on the first candidate
     for (const auto& rec : same_mid) {
       // An original the intake rebuilt from a forward is that very mail,
       // though not its bytes: the real copy arriving later adds nothing.
       if (rec.channel == "recovered_forward") {
         return Match{rec.id, DuplicateRule::kSameMessageIdRecovered};
       }
-      if (!digest) digest = ContentDigestOf(p);
-      if (StoredContentDigest(txn, rec) == *digest) {
+      // The same bytes (a replay run again, a byte-for-byte copy) are the
+      // same content: no digest, no parse.
+      if (rec.raw_sha256 == p.sha256) return Match{rec.id, DuplicateRule::kSameMessageIdAndContent};
+      if (digest.empty()) digest = ContentDigestOf(p);  // on the first candidate
+      if (StoredContentDigest(txn, rec) == digest) {
         return Match{rec.id, DuplicateRule::kSameMessageIdAndContent};
       }
     }
@@ -312,7 +317,8 @@ util::Result<Outcome> FileSupport(store::WriteTxn& txn, const Prepared& p,
   const std::vector<store::MessageRecord> same_mid =
       p.message ? SameMessageId(txn, account, p.message->message_id)
                 : std::vector<store::MessageRecord>{};
-  if (auto dup = FindDuplicate(txn, p, same_mid)) {
+  std::string digest;
+  if (auto dup = FindDuplicate(txn, p, same_mid, digest)) {
     out.kind = Kind::kDuplicate;
     out.message_id = dup->id;
     out.duplicate = dup->rule;
@@ -331,6 +337,7 @@ util::Result<Outcome> FileSupport(store::WriteTxn& txn, const Prepared& p,
 
   if (auto s = txn.PutRaw(p.sha256, p.packed_raw); !s.ok()) return s;
   store::MessageRecord rec = BaseRecord(p, txn.AllocateMessageId());
+  if (rec.content_digest.empty()) rec.content_digest = std::move(digest);
   out.message_id = rec.id;
   // An index entry per replayed message would only repeat the Message-ID
   // index (and cost a random B-tree insert at every commit).

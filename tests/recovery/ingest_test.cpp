@@ -445,6 +445,18 @@ TEST_CASE(
   CHECK(other.ticket_id == first.ticket_id);
   CHECK(other.reuses_message_id_of == first.message_id);
   CHECK(ts.Messages() == 2);
+  // The digest the writer worked out for it is kept: the next copy of it
+  // parses only itself.
+  REQUIRE(ts.st
+              ->Read([&](store::ReadTxn& t) {
+                auto rec = t.GetMessageHead(other.message_id);
+                REQUIRE(rec);
+                CHECK(rec->content_digest.size() == 64);
+                CHECK(t.FindByContent(rec->content_digest) ==
+                      std::vector<std::uint64_t>{other.message_id});
+                return t.error();
+              })
+              .ok());
 }
 
 TEST_CASE("every duplicate names the input and the stored message in the event stream") {
