@@ -334,14 +334,40 @@ util::Result<std::vector<UidSize>> Session::ListFrom(uint32_t from_uid) {
   ShrinkStreamBuffer(s.imap.get());
   if (r != MAILIMAP_NO_ERROR)
     return s.FailEtpan(r, Scope::kFolder, "UID FETCH " + std::to_string(from_uid) + ":*");
-  std::map<uint32_t, Parsed> parsed;
-  for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_next(it)) {
-    Collect(static_cast<mailimap_msg_att*>(clist_content(it)), parsed);
+  // A 100,000-message folder is 100,000 parsed responses (~250 bytes each
+  // in libetpan): each is read into 8 bytes here and freed at once, rather
+  // than copied whole into a map beside the list (the listing was the
+  // peak of a 100k first sync, 62 MB against 45 for the batches).
+  out.reserve(static_cast<std::size_t>(clist_count(list.get())));
+  for (clistiter* it = clist_begin(list.get()); it != nullptr; it = clist_delete(list.get(), it)) {
+    auto* att = static_cast<mailimap_msg_att*>(clist_content(it));
+    UidSize u{0, 0};
+    bool has_uid = false;
+    for (clistiter* i = clist_begin(att->att_list); i != nullptr; i = clist_next(i)) {
+      auto* item = static_cast<mailimap_msg_att_item*>(clist_content(i));
+      if (item->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC || item->att_data.att_static == nullptr)
+        continue;
+      const mailimap_msg_att_static* st = item->att_data.att_static;
+      if (st->att_type == MAILIMAP_MSG_ATT_UID) {
+        u.uid = st->att_data.att_uid;
+        has_uid = true;
+      } else if (st->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE) {
+        u.size = st->att_data.att_rfc822_size;
+      }
+    }
+    mailimap_msg_att_free(att);
+    // "n:*" always includes the highest UID, even when it is below n; a
+    // FETCH without UID is an unsolicited flag change.
+    if (has_uid && u.uid >= from_uid) out.push_back(u);
   }
-  for (auto& [uid, p] : parsed) {
-    // "n:*" always includes the highest UID, even when it is below n.
-    if (uid >= from_uid) out.push_back({uid, p.msg.size});
-  }
+  // A server may split one message's attributes over several responses:
+  // one entry per UID, with the size any of them gave.
+  std::sort(out.begin(), out.end(), [](const UidSize& a, const UidSize& b) {
+    return a.uid < b.uid || (a.uid == b.uid && a.size > b.size);
+  });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const UidSize& a, const UidSize& b) { return a.uid == b.uid; }),
+            out.end());
   return out;
 }
 
