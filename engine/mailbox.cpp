@@ -17,16 +17,15 @@ namespace {
 namespace fs = std::filesystem;
 using util::Code;
 
-util::Status ReadWholeFile(const fs::path& p, std::string& out) {
+// `size_hint`: the size stat reported (0 when unknown), reserved up front.
+util::Status ReadFileInto(const fs::path& p, std::uintmax_t size_hint, std::string& out) {
   std::FILE* f = std::fopen(p.c_str(), "rb");
   if (f == nullptr) {
     return util::Error(Code::kIOError, p.string() + ": " + std::strerror(errno));
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> guard(f, &std::fclose);
   out.clear();
-  std::error_code ec;
-  auto size = fs::file_size(p, ec);
-  if (!ec) out.reserve(size);
+  out.reserve(size_hint);
   char buf[1 << 16];
   std::size_t n;
   while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
@@ -53,7 +52,7 @@ util::Status ReadWholeFile(const fs::path& p, util::Bytes& bytes) {
     return {};
   }
   std::string out;
-  util::Status s = ReadWholeFile(p, out);
+  util::Status s = ReadFileInto(p, size_ec ? 0 : file_size, out);
   if (s.ok()) bytes = std::move(out);
   return s;
 }
@@ -107,9 +106,8 @@ class FileListReader : public MailboxReader {
   bool Next(MailboxItem& item) override {
     if (next_ >= files_.size()) return false;
     item.name = files_.Path(next_++);
-    item.bytes = util::Bytes();
+    item.bytes = util::Bytes();  // set again only when the file is read
     item.error = ReadWholeFile(item.name, item.bytes);
-    if (!item.error.ok()) item.bytes = util::Bytes();
     return true;
   }
   std::optional<std::size_t> Count() const override { return files_.size(); }

@@ -112,7 +112,7 @@ class BodyStream {
         if (!self.spool_dir_.empty() && hint >= self.spool_from_) {
           auto spool = util::Spool::Open(self.spool_dir_);
           if (!spool.ok()) {
-            self.spool_error_ = spool.status();
+            self.Fail(spool.status());
             return false;
           }
           self.body_->spool.emplace(std::move(spool).value());
@@ -122,7 +122,7 @@ class BodyStream {
       }
       if (self.body_->spool) {
         if (util::Status s = self.body_->spool->Append(std::string_view(bytes, length)); !s.ok()) {
-          self.spool_error_ = s;
+          self.Fail(std::move(s));
           return false;
         }
         return true;

@@ -28,15 +28,23 @@ std::vector<store::MessageRecord> SameMessageId(store::WriteTxn& txn, const std:
   return out;
 }
 
-// The content digest of a stored message. Records written before the
-// digest existed have none: it is worked out from their raw bytes (once
-// per such lookup; only mail stored by an older deskmail pays this).
+// The content digest of mail from its raw bytes, the way Prepare takes it:
+// attachments decoded and hashed (the default ParseOptions), and the raw
+// digest for mail that does not parse. Both lazy digests below go through
+// here, so they cannot drift from each other.
+std::string ContentDigestFromRaw(std::string_view raw, std::string_view raw_sha256_hex) {
+  auto parsed = mime::Parse(raw);
+  return parsed.ok() ? ContentDigest(*parsed) : RawContentDigest(raw_sha256_hex);
+}
+
+// The content digest of a stored message. Records without one (written
+// before the digest existed, or mail with a Message-ID, whose digest
+// Prepare skips) have it worked out from their raw bytes, once per lookup.
 std::string StoredContentDigest(store::WriteTxn& txn, const store::MessageRecord& rec) {
   if (!rec.content_digest.empty()) return rec.content_digest;
   auto raw = txn.GetRaw(rec.raw_sha256);
   if (!raw) return {};
-  auto parsed = mime::Parse(*raw);
-  return parsed.ok() ? ContentDigest(*parsed) : RawContentDigest(rec.raw_sha256);
+  return ContentDigestFromRaw(*raw, rec.raw_sha256);
 }
 
 struct Match {
@@ -58,8 +66,7 @@ std::string ContentDigestOf(const Prepared& p) {
     joined = std::move(unpacked).value();
     raw = joined;
   }
-  auto parsed = mime::Parse(raw);
-  return parsed.ok() ? ContentDigest(*parsed) : RawContentDigest(p.sha256);
+  return ContentDigestFromRaw(raw, p.sha256);
 }
 
 // README "Dedupe": a message is a duplicate only when it is the same mail.
